@@ -1,0 +1,22 @@
+import type { Config } from "jest";
+
+// Two projects: fast unit tests, and engine tests that drive the real Pulumi CLI.
+const transform: Config["transform"] = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
+
+const config: Config = {
+  projects: [
+    {
+      displayName: "unit",
+      testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      transform,
+      testEnvironment: "node",
+    },
+    {
+      displayName: "engine",
+      testMatch: ["<rootDir>/test/engine/**/*.test.ts"],
+      transform,
+      testEnvironment: "node",
+    },
+  ],
+};
+export default config;

@@ -1,0 +1,51 @@
+// The vrlab program itself on a throwaway stack: lifecycle, drift and ownership on the real engine.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PulumiCli } from "../support/cli";
+
+const repo = path.resolve(__dirname, "../..");
+
+describe("the vrlab program", () => {
+  const stack = `test-program-${process.pid}`;
+  let runRoot: string;
+  let cli: PulumiCli;
+
+  beforeAll(() => {
+    runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
+    cli = new PulumiCli(repo, stack);
+    cli.ok(["stack", "init"]);
+    cli.ok(["config", "set", "vrlab:runRoot", runRoot]);
+  });
+
+  afterAll(() => {
+    cli.run(["destroy", "--yes"]);
+    cli.run(["stack", "rm", "--yes", "--force"]); // also removes stacks/Pulumi.<test stack>.yaml
+    cli.dispose();
+    fs.rmSync(runRoot, { recursive: true, force: true });
+  });
+
+  test("stands up, converges, repairs drift and leaves nothing behind", () => {
+    const labDir = path.join(runRoot, `vrlab-${stack}`);
+    cli.ok(["up", "--yes"]);
+    expect(fs.readFileSync(path.join(labDir, "OWNER"), "utf8")).toBe(`vrlab-${stack}\n`);
+    expect(JSON.parse(cli.ok(["stack", "output", "--json"]).stdout)).toEqual({
+      labDirectory: labDir,
+      owner: `vrlab-${stack}`,
+    });
+    cli.ok(["up", "--yes", "--expect-no-changes"]);
+    cli.ok(["refresh", "--yes", "--expect-no-changes"]);
+
+    fs.rmSync(labDir, { recursive: true });
+    expect(cli.run(["refresh", "--yes", "--expect-no-changes"]).code).not.toBe(0);
+    cli.ok(["up", "--yes"]);
+    expect(fs.existsSync(path.join(labDir, "OWNER"))).toBe(true);
+
+    // A directory beside ours, owned by another stack, survives our destroy.
+    const other = path.join(runRoot, "vrlab-someone-else");
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, "OWNER"), "vrlab-someone-else\n");
+    cli.ok(["destroy", "--yes"]);
+    expect(fs.readdirSync(runRoot)).toEqual(["vrlab-someone-else"]);
+  });
+});

@@ -1,0 +1,85 @@
+// Runs the real Pulumi CLI for engine tests, against a throwaway file backend of their own.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class PulumiCli {
+  readonly backendDir: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    readonly projectDir: string,
+    readonly stack: string,
+  ) {
+    this.backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-backend-"));
+    this.env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE: `test-${process.pid}-${Date.now()}`,
+      PULUMI_CONFIG_PASSPHRASE_FILE: "",
+    };
+  }
+
+  /**
+   * Runs `pulumi <args> --stack <stack>` non-interactively; never throws, so tests can assert on
+   * failures. Commands that take no stack (version, plugin) go through `global`.
+   */
+  run(args: string[], timeoutMs = 300_000): CliResult {
+    return this.global([...args, "--non-interactive", "--stack", this.stack], timeoutMs);
+  }
+
+  global(args: string[], timeoutMs = 300_000): CliResult {
+    const r = spawnSync("pulumi", args, {
+      cwd: this.projectDir,
+      env: this.env,
+      encoding: "utf8",
+      timeout: timeoutMs,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  }
+
+  /** Like run, but throws with the command's output when it fails. */
+  ok(args: string[], timeoutMs?: number): CliResult {
+    return this.check(args, this.run(args, timeoutMs));
+  }
+
+  check(args: string[], r: CliResult): CliResult {
+    if (r.code !== 0) {
+      throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    }
+    return r;
+  }
+
+  /** The backend's state files, as one string, for leak checks. */
+  stateText(): string {
+    const out: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else out.push(fs.readFileSync(p, "utf8"));
+      }
+    };
+    walk(this.backendDir);
+    return out.join("\n");
+  }
+
+  dispose(): void {
+    fs.rmSync(this.backendDir, { recursive: true, force: true });
+  }
+}
+
+/** True when a resource plugin binary is on PATH (a plugin we built, never one downloaded). */
+export function pluginOnPath(name: string): boolean {
+  return (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .some((d) => d !== "" && fs.existsSync(path.join(d, name)));
+}
