@@ -1,0 +1,93 @@
+// The one schema file, compiled with ajv; its errors become ConfigProblems with plain sentences.
+import Ajv, { type ErrorObject } from "ajv";
+import schemaJson from "./experiment.schema.json";
+import { type ConfigProblem } from "./errors";
+
+export const schema = schemaJson;
+
+// strictRequired is off: the discriminator and oneOf forms name fields their branches define.
+const ajv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  discriminator: true,
+  strict: true,
+  strictRequired: false,
+});
+ajv.addSchema(schemaJson);
+const validateExperiment = ajv.getSchema(`${schemaJson.$id}#/definitions/experiment`);
+if (!validateExperiment) throw new Error("experiment.schema.json has no definitions/experiment");
+
+/** Segments of an ajv instancePath: `/guests/0/name` → ["guests", 0, "name"]. */
+export function pointerSegments(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+function sentence(e: ErrorObject): { at: (string | number)[]; message: string } {
+  const at = pointerSegments(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  const desc = (e.parentSchema as { description?: string } | undefined)?.description;
+  switch (e.keyword) {
+    case "required":
+      return { at, message: `is missing the required field "${String(p.missingProperty)}"` };
+    case "additionalProperties":
+      return { at: [...at, String(p.additionalProperty)], message: "is not a known field" };
+    case "pattern":
+      return { at, message: `${JSON.stringify(e.data)} is not allowed here${desc ? `: ${desc}` : ""}` };
+    case "enum":
+      return {
+        at,
+        message: `must be one of ${(p.allowedValues as unknown[]).join(", ")}, not ${JSON.stringify(e.data)}`,
+      };
+    case "const":
+      return { at, message: `must be ${JSON.stringify(p.allowedValue)}` };
+    case "type":
+      return { at, message: `must be ${String(p.type)}, not ${JSON.stringify(e.data)}` };
+    case "minimum":
+    case "maximum":
+      return {
+        at,
+        message: `must be ${e.keyword === "minimum" ? "at least" : "at most"} ${String(p.limit)}, not ${JSON.stringify(e.data)}`,
+      };
+    case "minItems":
+    case "maxItems":
+      return {
+        at,
+        message: `must have ${e.keyword === "minItems" ? "at least" : "at most"} ${String(p.limit)} entries`,
+      };
+    case "maxLength":
+      return { at, message: `must be at most ${String(p.limit)} characters long` };
+    case "oneOf": {
+      const forms = ((e.schema as { required?: string[] }[]) ?? []).flatMap((f) => f.required ?? []);
+      return { at, message: `must give exactly one of: ${forms.join(", ")}` };
+    }
+    case "discriminator":
+      return {
+        at,
+        message: `kind must be one of local, ssh, not ${JSON.stringify((e.data as { kind?: unknown })?.kind)}`,
+      };
+    default:
+      return { at, message: e.message ?? `fails ${e.keyword}` };
+  }
+}
+
+/** Schema problems of a raw experiment, with paths as segments (lines are added by the loader). */
+export function schemaProblems(raw: unknown): { at: (string | number)[]; problem: ConfigProblem }[] {
+  if (validateExperiment!(raw)) return [];
+  const seen = new Set<string>();
+  const out: { at: (string | number)[]; problem: ConfigProblem }[] = [];
+  for (const e of validateExperiment!.errors ?? []) {
+    // oneOf branches repeat their own errors; the oneOf sentence says it all.
+    if (e.keyword === "required" && e.schemaPath.includes("/oneOf/")) continue;
+    const { at, message } = sentence(e);
+    const key = `${JSON.stringify(at)} ${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ at, problem: { path: "", message } });
+  }
+  return out;
+}
