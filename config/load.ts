@@ -171,11 +171,14 @@ export function loadExperiment(stack: StackFile, opts: LoadOptions): Experiment 
       for (const p of found) add(segmentsOf(p.path), p);
     }
   }
-  if (problems.length > 0) {
-    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || a.path.localeCompare(b.path));
+  if (problems.length > 0 || !experiment) {
+    problems.sort(
+      (a, b) =>
+        (a.line ?? 0) - (b.line ?? 0) || a.path.localeCompare(b.path) || a.message.localeCompare(b.message),
+    );
     throw new ExperimentConfigError(stack.file, problems);
   }
-  return experiment!;
+  return experiment;
 }
 
 /** `guests[1].interfaces[0].bridge` → ["guests", 1, "interfaces", 0, "bridge"]. */

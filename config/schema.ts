@@ -14,8 +14,9 @@ const ajv = new Ajv({
   strictRequired: false,
 });
 ajv.addSchema(schemaJson);
-const validateExperiment = ajv.getSchema(`${schemaJson.$id}#/definitions/experiment`);
-if (!validateExperiment) throw new Error("experiment.schema.json has no definitions/experiment");
+const compiled = ajv.getSchema(`${schemaJson.$id}#/definitions/experiment`);
+if (!compiled) throw new Error("experiment.schema.json has no definitions/experiment");
+const validateExperiment = compiled;
 
 /** Segments of an ajv instancePath: `/guests/0/name` → ["guests", 0, "name"]. */
 export function pointerSegments(pointer: string): (string | number)[] {
@@ -77,10 +78,10 @@ function sentence(e: ErrorObject): { at: (string | number)[]; message: string } 
 
 /** Schema problems of a raw experiment, with paths as segments (lines are added by the loader). */
 export function schemaProblems(raw: unknown): { at: (string | number)[]; problem: ConfigProblem }[] {
-  if (validateExperiment!(raw)) return [];
+  if (validateExperiment(raw)) return [];
   const seen = new Set<string>();
   const out: { at: (string | number)[]; problem: ConfigProblem }[] = [];
-  for (const e of validateExperiment!.errors ?? []) {
+  for (const e of validateExperiment.errors ?? []) {
     // oneOf branches repeat their own errors; the oneOf sentence says it all.
     if (e.keyword === "required" && e.schemaPath.includes("/oneOf/")) continue;
     const { at, message } = sentence(e);

@@ -143,6 +143,9 @@ export function checkAddresses(e: Experiment): Problem[] {
   const out: Problem[] = [];
   const hosts = new Map<number, string>();
   const subnets: { prefix: Prefix; bridge: string; path: string }[] = [];
+  const known = new Set(e.bridges.map((b) => b.name));
+  const reported = new Set<string>();
+  const pairKey = (x: string, y: string): string => [x, y].sort().join("\0");
   const addresses: { cidr: string; bridge: string; path: string }[] = [
     ...e.bridges.flatMap((b, i) =>
       b.address ? [{ cidr: b.address, bridge: b.name, path: `bridges[${i}].address` }] : [],
@@ -174,14 +177,21 @@ export function checkAddresses(e: Experiment): Problem[] {
     if (prev)
       out.push({ path: a.path, message: `address ${a.cidr.split("/")[0]} is already used at ${prev}` });
     else hosts.set(addr, a.path);
-    const clash = subnets.find((s) => s.bridge !== a.bridge && overlaps(s.prefix, prefix));
+    // One report per pair of bridges; addresses on unknown bridges are a reference problem instead.
+    const clash = known.has(a.bridge)
+      ? subnets.find(
+          (s) =>
+            s.bridge !== a.bridge && overlaps(s.prefix, prefix) && !reported.has(pairKey(s.bridge, a.bridge)),
+        )
+      : undefined;
     if (clash) {
+      reported.add(pairKey(clash.bridge, a.bridge));
       out.push({
         path: a.path,
         message: `subnet ${formatPrefix(prefix)} on bridge "${a.bridge}" overlaps ${formatPrefix(clash.prefix)} on bridge "${clash.bridge}" (${clash.path})`,
       });
     }
-    subnets.push({ prefix, bridge: a.bridge, path: a.path });
+    if (known.has(a.bridge)) subnets.push({ prefix, bridge: a.bridge, path: a.path });
   }
   e.routingTables.forEach((t, i) => {
     if (!t.generate) return;

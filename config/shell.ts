@@ -1,7 +1,6 @@
-// The only way a config value may reach a remote shell command. Each value is checked against a named
-// allow-list (so a bad experiment config fails early, naming where the value came from) and then
-// single-quoted (so even a value the list should not have admitted stays one inert argument). `sh`
-// accepts nothing but SafeArg objects minted here, so an unchecked string cannot be spliced in by accident.
+// The only way a config value may reach a remote shell command. Values are checked against a named
+// allow-list (a bad experiment config fails early, naming where the value came from), then single-quoted
+// (a value the list wrongly admitted still stays one inert word); `sh` takes only SafeArgs minted here.
 
 /** A config value that may not reach a shell command. */
 export class UnsafeValueError extends Error {
@@ -114,16 +113,12 @@ export function raw<S extends string>(literal: string extends S ? never : S): Sa
 /** Tagged template for shell commands: literal parts are trusted code, every ${} must be a SafeArg. */
 export function sh(strings: TemplateStringsArray, ...values: readonly SafeArg[]): string {
   // A cooked part is undefined when the template has an invalid escape such as \x; refuse to guess.
-  const lit = (i: number): string => {
-    const part = strings[i];
-    if (part === undefined) throw new TypeError(`sh: invalid escape in literal part #${i + 1}`);
-    return part;
-  };
+  if (strings.some((p) => p === undefined)) throw new TypeError("sh: invalid escape in a literal part");
   return values.reduce<string>((out, v, i) => {
     if (!SafeArg.is(v)) {
-      const after = JSON.stringify(strings.raw[i]?.slice(-30));
+      const after = JSON.stringify(strings.raw[i].slice(-30));
       throw new TypeError(`sh: interpolation #${i + 1} (after ${after}) is a ${typeof v}, not a SafeArg`);
     }
-    return out + v.toString() + lit(i + 1);
-  }, lit(0));
+    return out + v.toString() + strings[i + 1];
+  }, strings[0]);
 }
