@@ -1,9 +1,13 @@
-// vrlab's Pulumi program: the experiment described by the stack's config (stacks/Pulumi.<stack>.yaml).
+// vrlab's Pulumi program: the experiment in the stack's config (stacks/Pulumi.<stack>.yaml),
+// validated as a whole before anything is declared, then stood up as a Testbed.
 import * as pulumi from "@pulumi/pulumi";
-import { Workspace } from "./components/workspace";
+import { experimentFromStack } from "./config/pulumi";
+import { Testbed } from "./components/testbed";
 
 const config = new pulumi.Config("vrlab");
-const workspace = new Workspace("lab", { root: config.get("runRoot") });
+const experiment = experimentFromStack(__dirname);
+const testbed = new Testbed("lab", { experiment, runRoot: config.get("runRoot") });
 
-export const labDirectory = workspace.path;
-export const owner = workspace.owner;
+export const labDirectory = testbed.workspace;
+export const nodes = testbed.nodes;
+export const hypervisor = experiment.server.hypervisor;

@@ -14,6 +14,12 @@ describe("the vrlab program", () => {
   beforeAll(() => {
     runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
     cli = new PulumiCli(repo, stack);
+    // The embedded experiment, under a throwaway stack name (stack rm deletes this file).
+    const embedded = fs.readFileSync(path.join(repo, "stacks", "Pulumi.embedded.yaml"), "utf8");
+    fs.writeFileSync(
+      path.join(repo, "stacks", `Pulumi.${stack}.yaml`),
+      embedded.replace(/^encryptionsalt:.*$/m, ""),
+    );
     cli.ok(["stack", "init"]);
     cli.ok(["config", "set", "vrlab:runRoot", runRoot]);
   });
@@ -31,7 +37,18 @@ describe("the vrlab program", () => {
     expect(fs.readFileSync(path.join(labDir, "OWNER"), "utf8")).toBe(`vrlab-${stack}\n`);
     expect(JSON.parse(cli.ok(["stack", "output", "--json"]).stdout)).toEqual({
       labDirectory: labDir,
-      owner: `vrlab-${stack}`,
+      hypervisor: "netns",
+      nodes: [
+        "lab-server",
+        "lab-br-gen",
+        "lab-br-time",
+        "lab-vr1",
+        "lab-vr2",
+        "lab-vr3",
+        "lab-vr4",
+        "lab-timer",
+        "lab-gen",
+      ],
     });
     cli.ok(["up", "--yes", "--expect-no-changes"]);
     cli.ok(["refresh", "--yes", "--expect-no-changes"]);
