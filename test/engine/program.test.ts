@@ -26,7 +26,8 @@ describe("the vrlab program", () => {
 
   afterAll(() => {
     cli.run(["destroy", "--yes"]);
-    cli.run(["stack", "rm", "--yes", "--force"]); // also removes stacks/Pulumi.<test stack>.yaml
+    cli.run(["stack", "rm", "--yes", "--force"]);
+    fs.rmSync(path.join(repo, "stacks", `Pulumi.${stack}.yaml`), { force: true }); // if the CLI never ran
     cli.dispose();
     fs.rmSync(runRoot, { recursive: true, force: true });
   });
