@@ -193,34 +193,47 @@ export function checkAddresses(e: Experiment): Problem[] {
     }
     if (known.has(a.bridge)) subnets.push({ prefix, bridge: a.bridge, path: a.path });
   }
+  // Generated routes skip every prefix that touches a connected subnet, so they never shadow a host.
+  const connected = [...new Map(subnets.map((x) => [formatPrefix(x.prefix), x.prefix])).values()];
   e.routingTables.forEach((t, i) => {
     if (!t.generate) return;
     const { prefix } = parseCidr(t.generate.within);
     const path = `routingTables[${i}].generate`;
+    const len = t.generate.prefixLength;
     if (!contains(LAB_PREFIX, prefix))
       out.push({
         path: `${path}.within`,
         message: `${t.generate.within} is outside the lab range ${LAB_RANGE}`,
       });
-    if (t.generate.prefixLength < prefix.len) {
+    if (len < prefix.len) {
       out.push({
         path: `${path}.prefixLength`,
-        message: `/${t.generate.prefixLength} routes cannot be carved from ${t.generate.within}`,
+        message: `/${len} routes cannot be carved from ${t.generate.within}`,
       });
-    } else if (2 ** (t.generate.prefixLength - prefix.len) < t.routes) {
+      return;
+    }
+    const capacity = routeCapacity(prefix, len, connected);
+    if (capacity < t.routes) {
       out.push({
         path: `routingTables[${i}].routes`,
-        message: `${t.routes} routes do not fit: ${t.generate.within} holds only ${2 ** (t.generate.prefixLength - prefix.len)} /${t.generate.prefixLength} prefixes`,
+        message: `${t.routes} routes do not fit: ${t.generate.within} holds only ${capacity} /${len} prefixes outside the connected subnets`,
       });
     }
-    const clash = subnets.find((s) => overlaps(s.prefix, prefix));
-    if (clash)
-      out.push({
-        path: `${path}.within`,
-        message: `${t.generate.within} overlaps the connected subnet ${formatPrefix(clash.prefix)} (${clash.path})`,
-      });
   });
   return out;
+}
+
+/** /len prefixes inside `within` that touch none of the connected subnets. */
+export function routeCapacity(within: Prefix, len: number, connected: Prefix[]): number {
+  const taken = new Set<number>();
+  for (const c of connected) {
+    if (!overlaps(c, within)) continue;
+    const lo = Math.max(c.net, within.net);
+    const hi = Math.min(c.net + prefixSize(c), within.net + prefixSize(within));
+    const step = 2 ** (32 - len);
+    for (let n = Math.floor(lo / step) * step; n < hi; n += step) taken.add(n);
+  }
+  return 2 ** (len - within.len) - taken.size;
 }
 
 export function checkCapacity(e: Experiment): Problem[] {

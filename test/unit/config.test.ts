@@ -130,7 +130,7 @@ describe("experiment model", () => {
     e.guests[1].interfaces[0].address = "198.18.1.13/24";
     e.guests[2].interfaces[1].address = "198.18.2.255/24";
     e.guests[3].interfaces[1].address = "198.18.1.99/24";
-    e.routingTables[0].generate = { within: "198.18.2.0/24", prefixLength: 32 };
+    e.routingTables[0].generate = { within: "198.18.3.0/24", prefixLength: 32 };
     expect(problems(e)).toEqual([
       {
         path: "guests[0].interfaces[0].address",
@@ -151,11 +151,8 @@ describe("experiment model", () => {
       },
       {
         path: "routingTables[0].routes",
-        message: "1000 routes do not fit: 198.18.2.0/24 holds only 256 /32 prefixes",
-      },
-      {
-        path: "routingTables[0].generate.within",
-        message: "198.18.2.0/24 overlaps the connected subnet 198.18.2.0/24 (bridges[1].address)",
+        message:
+          "1000 routes do not fit: 198.18.3.0/24 holds only 256 /32 prefixes outside the connected subnets",
       },
     ]);
   });
@@ -179,6 +176,25 @@ describe("experiment model", () => {
     expect(problems({ ...e, guests: [e.guests[0]] }).map((p) => p.message)).toContain(
       'hypervisor "native" runs no guests: the benchmarks run on the server itself',
     );
+  });
+
+  test("generated routes skip connected subnets, and 100,000 /32 routes fit in the lab range", () => {
+    const e = base();
+    e.routingTables[0] = {
+      name: "rt1k",
+      routes: 131072 - 512 + 1,
+      via: "198.18.2.2",
+      generate: { within: "198.18.0.0/15", prefixLength: 32 },
+    };
+    expect(problems(e)).toEqual([
+      {
+        path: "routingTables[0].routes",
+        message:
+          "130561 routes do not fit: 198.18.0.0/15 holds only 130560 /32 prefixes outside the connected subnets",
+      },
+    ]);
+    e.routingTables[0].routes = 100000;
+    expect(problems(e)).toEqual([]);
   });
 
   test("an offered load must fit the link at its frame size", () => {
