@@ -73,12 +73,22 @@ function connection(c: Connection): Connection {
   };
 }
 
-const nic = (n: Nic): Nic => ({ ...n, rateMbps: n.rateMbps ?? 1000 });
+const defs = schema.definitions as unknown as Record<
+  string,
+  { properties: Record<string, { default?: unknown }> }
+>;
+const schemaDefault = (def: string, field: string): number => defs[def].properties[field].default as number;
+
+const nic = (n: Nic): Nic => ({ ...n, rateMbps: n.rateMbps ?? schemaDefault("nic", "rateMbps") });
 const machine = (m: Machine): Machine => ({
   ...m,
   connection: connection(m.connection),
   nic: nic(m.nic),
-  link: { ...m.link, rateMbps: m.link.rateMbps ?? 1000, delayUs: m.link.delayUs ?? 0 },
+  link: {
+    ...m.link,
+    rateMbps: m.link.rateMbps ?? schemaDefault("linkEnd", "rateMbps"),
+    delayUs: m.link.delayUs ?? schemaDefault("linkEnd", "delayUs"),
+  },
 });
 
 /** Applies defaults in one order: built-in (the schema's) → global → host → guest. */
