@@ -62,6 +62,8 @@ const builtin = Object.fromEntries(
 ) as Defaults;
 const sshProps = schema.definitions.connection.oneOf[1].properties as Record<string, { default?: unknown }>;
 const sshDefault = <T>(k: string): T => sshProps[k].default as T;
+const benchProps = schema.definitions.benchmark.properties as Record<string, { default?: unknown }>;
+const benchDefault = (k: "repetitions" | "durationS"): number => benchProps[k].default as number;
 
 function connection(c: Connection): Connection {
   if (c.kind !== "ssh") return c;
@@ -110,7 +112,11 @@ export function resolve(raw: RawExperiment): Experiment {
     timer: machine(raw.timer),
     generator: machine(raw.generator),
     benchmarks: (raw.benchmarks ?? []).map(
-      (b): Benchmark => ({ ...b, repetitions: b.repetitions ?? 10, durationS: b.durationS ?? 10 }),
+      (b): Benchmark => ({
+        ...b,
+        repetitions: b.repetitions ?? benchDefault("repetitions"),
+        durationS: b.durationS ?? benchDefault("durationS"),
+      }),
     ),
   };
 }
