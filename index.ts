@@ -10,4 +10,5 @@ const testbed = new Testbed("lab", { experiment, runRoot: config.get("runRoot") 
 
 export const labDirectory = testbed.workspace;
 export const nodes = testbed.nodes;
+export const lab = testbed.lab;
 export const hypervisor = experiment.server.hypervisor;

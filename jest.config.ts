@@ -1,6 +1,7 @@
 import type { Config } from "jest";
 
-// Two projects: fast unit tests, and engine tests that drive the real Pulumi CLI.
+// Three projects: fast unit tests (pure functions), integration tests against real kernel objects,
+// OpenSSH and processes on this machine, and engine tests that drive the real Pulumi CLI.
 const transform: Config["transform"] = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
 
 const config: Config = {
@@ -8,6 +9,12 @@ const config: Config = {
     {
       displayName: "unit",
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      transform,
+      testEnvironment: "node",
+    },
+    {
+      displayName: "integration",
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       transform,
       testEnvironment: "node",
     },

@@ -1,6 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type Experiment } from "../config/model";
+import { type Connection, type Experiment } from "../config/model";
+import { drivers } from "../drivers";
+import { bridgeScripts, namespaceScripts } from "../drivers/linux";
+import { Scripted } from "../drivers/scripted";
+import { type ServerHost } from "../drivers/types";
 import { LabNode } from "./labNode";
+import { Machine } from "./machine";
+import { planLab, type LabPlan } from "./plan";
+import { RoutingTable } from "./routingTable";
 import { Workspace } from "./workspace";
 
 export interface TestbedArgs {
@@ -8,6 +15,30 @@ export interface TestbedArgs {
   experiment: Experiment;
   /** Parent of the stack's run directory on the lab host. Default: /run/vrlab. */
   runRoot?: string;
+  /** Owner of every kernel object, `<project>-<stack>`. Default: the current project and stack. */
+  owner?: string;
+}
+
+/** How the drivers reach a machine; SSH keys and passwords are read as Pulumi secrets. */
+export function hostOf(c: Connection, ns?: string): ServerHost {
+  if (c.kind === "local") return { target: { kind: "local" }, ns };
+  const secret = (key: string | undefined): pulumi.Output<string> | undefined => {
+    if (!key) return undefined;
+    const [namespace, name] = key.includes(":") ? key.split(":", 2) : ["vrlab", key];
+    const value = new pulumi.Config(namespace).getSecret(name);
+    // Preview needs no keys (the shipped real-lab stacks have none yet); up does.
+    if (value === undefined && !pulumi.runtime.isDryRun()) {
+      throw new Error(`${key} is not set: pulumi config set --secret ${key} < <key file>`);
+    }
+    return value;
+  };
+  const { host, port, user, hostKey, dialTimeoutS } = c;
+  return {
+    target: { kind: "ssh", host, port, user, hostKey: hostKey ?? "", dialTimeoutS },
+    credentials: pulumi
+      .all([secret(c.privateKeySecret), secret(c.passwordSecret)])
+      .apply(([privateKey, password]) => ({ privateKey, password })),
+  };
 }
 
 /**
@@ -17,44 +48,105 @@ export interface TestbedArgs {
 export class Testbed extends pulumi.ComponentResource {
   public readonly workspace: pulumi.Output<string>;
   public readonly nodes: pulumi.Output<string[]>;
+  /** The topology as kernel objects (namespaces, bridges, veth ends), for `vrlab show`. */
+  public readonly lab: pulumi.Output<LabPlan>;
 
   constructor(name: string, args: TestbedArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vrlab:lab:Testbed", name, {}, opts);
     const e = args.experiment;
-    const workspace = new Workspace(`${name}-run`, { root: args.runRoot }, { parent: this });
+    const owner = args.owner ?? `${pulumi.getProject()}-${pulumi.getStack()}`;
+    const plan = planLab(e, owner);
+    const kind = e.server.hypervisor;
+    // A hypervisor without a driver yet still previews its tree; only `up` needs the driver.
+    const driver = drivers.has(kind) ? drivers.get(kind) : undefined;
+    if (!driver) {
+      const why = `no driver for hypervisor "${kind}" yet (this build supports: ${drivers.kinds().join(", ")})`;
+      if (!pulumi.runtime.isDryRun()) throw new Error(`${why}; preview shows the experiment's tree only`);
+      void pulumi.log.warn(`${why}: showing the experiment's tree without its substrate`, this);
+    }
+    const host = hostOf(e.server.connection, plan.serverNs);
+    const on = { target: host.target, credentials: host.credentials };
+
+    const workspace = new Workspace(`${name}-run`, { root: args.runRoot, owner }, { parent: this });
     const server = new LabNode(
       "Server",
       `${name}-${e.server.name}`,
       { ...e.server, connection: e.server.connection.kind },
       { parent: this, dependsOn: [workspace] },
     );
-    const bridges = e.bridges.map(
-      (b) => new LabNode("Bridge", `${name}-br-${b.name}`, b, { parent: server }),
+    const serverNs =
+      driver && plan.serverNs
+        ? [
+            new Scripted(
+              "netns:Namespace",
+              `${name}-${e.server.name}-ns`,
+              {
+                ...on,
+                identity: { ns: plan.serverNs },
+                ...namespaceScripts({ ns: plan.serverNs, forwarding: true }),
+              },
+              { parent: server },
+            ),
+          ]
+        : [];
+    const bridgeNodes = plan.bridges.map(
+      (b, i) => new LabNode("Bridge", `${name}-br-${b.name}`, e.bridges[i], { parent: server }),
     );
-    const tables = new Map(e.routingTables.map((t) => [t.name, t]));
-    const guests = e.guests.map((g) => {
-      const guest = new LabNode("Guest", `${name}-${g.name}`, g, { parent: server, dependsOn: bridges });
-      const table = g.routingTable ? tables.get(g.routingTable) : undefined;
-      if (table) new LabNode("RoutingTable", `${name}-${g.name}-${table.name}`, table, { parent: guest });
-      return guest;
+    // What guests and machines wait for: the bridge devices, or just the tree when there is no driver.
+    const bridges: pulumi.Resource[] = plan.bridges.map((b, i) => {
+      const node = bridgeNodes[i];
+      if (!driver) return node;
+      return new Scripted(
+        "linux:Bridge",
+        `${name}-br-${b.name}-dev`,
+        {
+          ...on,
+          identity: { bridge: b.kernel },
+          ...bridgeScripts({ srv: plan.serverNs, bridge: b.kernel, address: b.address }),
+        },
+        { parent: node, dependsOn: serverNs },
+      );
     });
-    const machines = [
-      { role: "Timer", m: e.timer },
-      { role: "Generator", m: e.generator },
-    ].map(
-      ({ role, m }) =>
-        new LabNode(
-          role,
-          `${name}-${m.name}`,
-          { ...m, connection: m.connection.kind },
-          { parent: this, dependsOn: bridges },
-        ),
-    );
+
+    const guests = plan.guests.map((g, i) => {
+      const node = new LabNode("Guest", `${name}-${g.name}`, e.guests[i], {
+        parent: server,
+        dependsOn: bridges,
+      });
+      const made = driver?.guest(host, g, { parent: node, dependsOn: bridges, prefix: `${name}-${g.name}` });
+      if (g.routes) {
+        const table = e.routingTables.find((t) => t.name === g.routes?.table);
+        new RoutingTable(
+          `${name}-${g.name}-${g.routes.table}`,
+          {
+            spec: table,
+            routes: made ? { host, ns: made.routesNs, spec: g.routes.spec } : undefined,
+          },
+          { parent: node, dependsOn: made?.ready ?? [] },
+        );
+      }
+      return node;
+    });
+
+    const machines = plan.machines.map((m) => {
+      const model = m.role === "timer" ? e.timer : e.generator;
+      return new Machine(
+        `${name}-${m.name}`,
+        {
+          role: m.role,
+          model,
+          plan: driver ? m : { ...m, local: undefined },
+          server: host,
+        },
+        { parent: this, dependsOn: bridges },
+      );
+    });
 
     this.workspace = workspace.path;
+    this.lab = pulumi.output(plan);
     this.nodes = pulumi
-      .output([server, ...bridges, ...guests, ...machines].map((n) => n.urn))
+      .output([server, ...bridgeNodes, ...guests, ...machines].map((n) => n.urn))
       .apply((urns) => urns.map((u) => u.split("::").pop() ?? u));
-    this.registerOutputs({ workspace: this.workspace, nodes: this.nodes });
+    this.registerOutputs({ workspace: this.workspace, nodes: this.nodes, lab: this.lab });
   }
 }

@@ -1,13 +1,18 @@
-// The vrlab program itself on a throwaway stack: lifecycle, drift and ownership on the real engine.
+// The vrlab program on the default experiment, from nothing, on the real engine and the real kernel:
+// up, no-change up and refresh, drift found and repaired, destroy, and a leak scan.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ownerTag } from "../../config/names";
 import { PulumiCli } from "../support/cli";
+import { cmd, leaksOf, links, namespaces } from "../support/lab";
 
 const repo = path.resolve(__dirname, "../..");
 
-describe("the vrlab program", () => {
+describe("the default experiment", () => {
   const stack = `test-program-${process.pid}`;
+  const owner = `vrlab-${stack}`;
+  const k = (name: string): string => `v${ownerTag(owner)}-${name}`;
   let runRoot: string;
   let cli: PulumiCli;
 
@@ -32,38 +37,81 @@ describe("the vrlab program", () => {
     fs.rmSync(runRoot, { recursive: true, force: true });
   });
 
-  test("stands up, converges, repairs drift and leaves nothing behind", () => {
-    const labDir = path.join(runRoot, `vrlab-${stack}`);
+  test("stands up the seed's topology, converges, and repairs drift", () => {
+    const labDir = path.join(runRoot, owner);
     cli.ok(["up", "--yes"]);
-    expect(fs.readFileSync(path.join(labDir, "OWNER"), "utf8")).toBe(`vrlab-${stack}\n`);
-    expect(JSON.parse(cli.ok(["stack", "output", "--json"]).stdout)).toEqual({
-      labDirectory: labDir,
-      hypervisor: "netns",
-      nodes: [
-        "lab-server",
-        "lab-br-gen",
-        "lab-br-time",
-        "lab-vr1",
-        "lab-vr2",
-        "lab-vr3",
-        "lab-vr4",
-        "lab-timer",
-        "lab-gen",
-      ],
-    });
+    expect(fs.readFileSync(path.join(labDir, "OWNER"), "utf8")).toBe(`${owner}\n`);
+    const outputs = JSON.parse(cli.ok(["stack", "output", "--json"]).stdout);
+    expect(outputs.nodes).toEqual([
+      "lab-server",
+      "lab-br-gen",
+      "lab-br-time",
+      "lab-vr1",
+      "lab-vr2",
+      "lab-vr3",
+      "lab-vr4",
+      "lab-timer",
+      "lab-gen",
+    ]);
+    expect(outputs.lab.serverNs).toBe(k("server"));
+
+    // The machines are namespaces; the server's bridges hold the cables and the guests' NICs.
+    const mine = ["server", "vr1", "vr2", "vr3", "vr4", "timer", "gen"].map(k);
+    expect(
+      namespaces()
+        .filter((n) => n.startsWith(k("")))
+        .sort(),
+    ).toEqual([...mine].sort());
+    const bridgePorts = (br: string): number =>
+      cmd("ip", "-n", k("server"), "-o", "link", "show", "master", k(br))
+        .split("\n")
+        .filter((l) => l !== "").length;
+    expect(bridgePorts("gen")).toBe(5); // the generator's cable + four guests
+    expect(bridgePorts("time")).toBe(5);
+    // Real forwarding through the lab: generator → vr1 over the gen bridge, vr1 → timer over time.
+    cmd("ip", "netns", "exec", k("gen"), "ping", "-c", "1", "-W", "2", "198.18.1.11");
+    cmd("ip", "netns", "exec", k("vr1"), "ping", "-c", "1", "-W", "2", "198.18.2.2");
+    // The generator's cable is shaped like gigabit Ethernet, wire overhead counted, both ways.
+    for (const [ns, dev] of [
+      [k("gen"), "eth0"],
+      [k("server"), "eth0"],
+    ]) {
+      expect(cmd("tc", "-n", ns, "-d", "qdisc", "show", "dev", dev, "root")).toMatch(
+        /^qdisc tbf 1: root .*rate 1Gbit[\s\S]*overhead 24 mpu 84/,
+      );
+    }
+    expect(cmd("ip", "-n", k("vr1"), "route", "show", "proto", "198").trim().split("\n")).toHaveLength(1000);
+    expect(cmd("ip", "netns", "exec", k("vr1"), "cat", "/proc/sys/net/ipv4/ip_forward").trim()).toBe("1");
+
     cli.ok(["up", "--yes", "--expect-no-changes"]);
     cli.ok(["refresh", "--yes", "--expect-no-changes"]);
 
-    fs.rmSync(labDir, { recursive: true });
-    expect(cli.run(["refresh", "--yes", "--expect-no-changes"]).code).not.toBe(0);
+    // Drift behind Pulumi's back: a guest's namespace, a bridge, and a cable's shaping.
+    cmd("ip", "netns", "del", k("vr2"));
+    cmd("ip", "-n", k("server"), "link", "del", k("time"));
+    cmd("tc", "-n", k("gen"), "qdisc", "del", "dev", "eth0", "root");
+    const refresh = cli.run(["refresh", "--yes", "--expect-no-changes", "--diff"]);
+    expect(refresh.code).not.toBe(0);
+    for (const name of ["lab-vr2-ns", "lab-br-time-dev", "lab-gen-shape-machine"]) {
+      expect(refresh.stdout).toContain(name);
+    }
+    expect(refresh.stdout).toMatch(/qdisc\s*: "tbf" => "noqueue"/);
     cli.ok(["up", "--yes"]);
-    expect(fs.existsSync(path.join(labDir, "OWNER"))).toBe(true);
+    expect(namespaces()).toContain(k("vr2"));
+    expect(links(k("server"))).toContain(k("time"));
+    expect(bridgePorts("time")).toBe(5); // the ports the deleted bridge released are back in it
+    expect(cmd("tc", "-n", k("gen"), "qdisc", "show", "dev", "eth0", "root")).toMatch(/^qdisc tbf 1: root/);
+    cmd("ip", "netns", "exec", k("vr2"), "ping", "-c", "1", "-W", "2", "198.18.2.2");
+    cli.ok(["up", "--yes", "--expect-no-changes"]);
+  });
 
+  test("destroy leaves nothing of the stack, and nothing of another stack is touched", () => {
     // A directory beside ours, owned by another stack, survives our destroy.
     const other = path.join(runRoot, "vrlab-someone-else");
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, "OWNER"), "vrlab-someone-else\n");
     cli.ok(["destroy", "--yes"]);
     expect(fs.readdirSync(runRoot)).toEqual(["vrlab-someone-else"]);
+    expect(leaksOf(owner)).toEqual([]);
   });
 });

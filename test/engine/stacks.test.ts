@@ -58,25 +58,54 @@ describe.each(shipped)("pulumi preview of stack %s", (name) => {
       (s) => `${s.op} ${s.urn.split("::")[2].split("$").pop()} ${s.urn.split("::").pop()}`,
     );
     const e = parse(fs.readFileSync(copy, "utf8")).config["vrlab:experiment"] as {
-      server: { name: string };
+      server: { name: string; hypervisor: string; connection: { kind: string } };
       bridges: { name: string }[];
-      guests: { name: string; routingTable?: string }[];
-      timer: { name: string };
-      generator: { name: string };
+      guests: { name: string; routingTable?: string; interfaces: { name: string }[] }[];
+      timer: { name: string; connection: { kind: string }; nic: { name: string } };
+      generator: { name: string; connection: { kind: string }; nic: { name: string } };
     };
+    // Hypervisors with a driver also show the kernel objects they would make; the rest, the tree only.
+    const driven = ["netns", "native"].includes(e.server.hypervisor);
+    const local = e.server.connection.kind === "local";
+    const dyn = (type: string, name: string): string[] =>
+      driven ? [`create pulumi-nodejs:dynamic/vrlab/${type} ${name}`] : [];
+    const machine = (role: string, m: typeof e.timer): string[] => [
+      `create vrlab:lab:${role} lab-${m.name}`,
+      ...(local && m.connection.kind === "local"
+        ? [
+            ...dyn("netns:Namespace", `lab-${m.name}-ns`),
+            ...dyn("linux:Port", `lab-${m.name}-${m.nic.name}`),
+            ...dyn("linux:Shaping", `lab-${m.name}-shape-machine`),
+            ...dyn("linux:Shaping", `lab-${m.name}-shape-server`),
+          ]
+        : []),
+    ];
     const expected = [
       `create pulumi:pulumi:Stack vrlab-${stack}`,
       "create vrlab:lab:Testbed lab",
       "create pulumi-nodejs:dynamic/vrlab:Workspace lab-run",
       `create vrlab:lab:Server lab-${e.server.name}`,
-      ...e.bridges.map((b) => `create vrlab:lab:Bridge lab-br-${b.name}`),
+      ...(local ? dyn("netns:Namespace", `lab-${e.server.name}-ns`) : []),
+      ...e.bridges.flatMap((b) => [
+        `create vrlab:lab:Bridge lab-br-${b.name}`,
+        ...dyn("linux:Bridge", `lab-br-${b.name}-dev`),
+      ]),
       ...e.guests.flatMap((g) => [
         `create vrlab:lab:Guest lab-${g.name}`,
-        ...(g.routingTable ? [`create vrlab:lab:RoutingTable lab-${g.name}-${g.routingTable}`] : []),
+        ...dyn("netns:Namespace", `lab-${g.name}-ns`),
+        ...dyn("netns:Cgroup", `lab-${g.name}-cgroup`),
+        ...g.interfaces.flatMap((f) => dyn("linux:Port", `lab-${g.name}-${f.name}`)),
+        ...(g.routingTable
+          ? [
+              `create vrlab:lab:RoutingTable lab-${g.name}-${g.routingTable}`,
+              ...dyn("linux:Routes", `lab-${g.name}-${g.routingTable}-routes`),
+            ]
+          : []),
       ]),
-      `create vrlab:lab:Timer lab-${e.timer.name}`,
-      `create vrlab:lab:Generator lab-${e.generator.name}`,
+      ...machine("Timer", e.timer),
+      ...machine("Generator", e.generator),
     ];
+    if (name === "embedded") expect(types).toHaveLength(47); // the seed's testbed, every object counted
     // The engine registers siblings concurrently; the tree, not the order, is the contract.
     expect([...types].sort()).toEqual([...expected].sort());
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { ALLOW, AllowKind, SafeArg, UnsafeValueError, arg, check, quote, raw, sh } from "../../config/shell";
+import { ALLOW, AllowKind, SafeArg, UnsafeValueError, arg, check, quote, raw, sh } from "../../remote/shell";
 
 const KINDS = Object.keys(ALLOW) as AllowKind[];
 

@@ -1,0 +1,43 @@
+// What a hypervisor driver is given and what it declares. Kept small on purpose: a driver makes
+// guests; bridges, links and routing tables are plain Linux on the server (drivers/linux.ts).
+import type * as pulumi from "@pulumi/pulumi";
+import { type Credentials, type Target } from "../remote/types";
+
+/** The server as the drivers reach it. */
+export interface ServerHost {
+  target: Target;
+  credentials?: pulumi.Input<Credentials>;
+  /** The server's own namespace when the server is a namespace of this machine. */
+  ns?: string;
+}
+
+export interface GuestSpec {
+  name: string;
+  kernel: string;
+  role: "router" | "endpoint";
+  vcpus: number;
+  memoryMiB: number;
+  ports: { hostEnd: string; bridge: string; ns: string; ifname: string; address: string }[];
+}
+
+export interface DeclaredGuest {
+  /** Resources that must exist before anything runs in the guest. */
+  ready: pulumi.Resource[];
+  /** The namespace in which the guest's routing table lives. */
+  routesNs: string;
+}
+
+export interface GuestOptions {
+  parent: pulumi.Resource;
+  /** What must exist first (the server's bridges). */
+  dependsOn: pulumi.Resource[];
+  /** Prefix of the Pulumi names of what the driver declares. */
+  prefix: string;
+}
+
+export interface HypervisorDriver {
+  readonly kind: string;
+  /** Guest kinds it runs (the config's semantic check has the same table). */
+  readonly guestKinds: readonly string[];
+  guest(host: ServerHost, spec: GuestSpec, opts: GuestOptions): DeclaredGuest;
+}

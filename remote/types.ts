@@ -1,0 +1,79 @@
+// Remote execution: the bottom layer. A Runner runs one shell script on one host and returns its
+// exit status and output. The runners (types, local, ssh, run) are captured by value into Pulumi
+// dynamic providers, so they keep to plain functions and data: no classes extending Error, no Symbols, no #private
+// fields, no module-level mutable state. shell.ts renders scripts on the program side only.
+
+/** Where a script runs: this machine (optionally inside a network namespace), or over SSH. */
+export type Target =
+  | { kind: "local"; netns?: string }
+  | {
+      kind: "ssh";
+      host: string;
+      port: number;
+      user: string;
+      /** `ssh-ed25519 AAAA...` (as in known_hosts) or `SHA256:...`; required: keys are always verified. */
+      hostKey: string;
+      dialTimeoutS: number;
+    };
+
+/** Secret half of a target. Comes from Pulumi secrets; never logged, never in an error. */
+export interface Credentials {
+  privateKey?: string;
+  password?: string;
+}
+
+export interface RunOptions {
+  /** Bytes for the script's standard input (e.g. an `ip -batch -` route list). */
+  stdin?: string;
+  /** The script is killed (locally) or its channel closed (SSH) after this long. Default 120 s. */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A script's failure: which host, which script, its exit status, and the tail of its output. */
+export interface RemoteError extends Error {
+  host: string;
+  command: string;
+  code: number;
+  tail: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 120_000;
+const TAIL_LINES = 20;
+
+/** The last lines of a script's combined output, for error messages. */
+export function tailOf(stdout: string, stderr: string, lines = TAIL_LINES): string {
+  return `${stdout}${stdout && stderr ? "\n" : ""}${stderr}`.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** The name a target is known by in messages: `local`, `local netns X`, `ssh root@198.18.0.10:22`. */
+export function describeTarget(t: Target): string {
+  if (t.kind === "local") return t.netns ? `local netns ${t.netns}` : "local";
+  return `ssh ${t.user}@${t.host}:${t.port}`;
+}
+
+/** Builds a RemoteError (a plain Error with fields, so it survives dynamic-provider serialization). */
+export function remoteError(
+  host: string,
+  command: string,
+  code: number,
+  tail: string,
+  why?: string,
+): RemoteError {
+  const firstLine = command.split("\n").find((l) => l.trim() !== "" && !l.startsWith("#")) ?? command;
+  const shown = firstLine.length > 120 ? `${firstLine.slice(0, 120)}...` : firstLine;
+  const e = new Error(
+    `${host}: ${why ?? `exit ${code}`} running \`${shown.trim()}\`${tail ? `\n--- output tail ---\n${tail}` : ""}`,
+  ) as RemoteError;
+  e.name = "RemoteError";
+  e.host = host;
+  e.command = command;
+  e.code = code;
+  e.tail = tail;
+  return e;
+}
