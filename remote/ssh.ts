@@ -158,7 +158,8 @@ async function dial(t: SshTarget, creds: Credentials, expected: HostKey, fail: F
       process.stderr.write(
         `vrlab: ${describeTarget(t)} attempt ${attempt + 1}/${DIAL_ATTEMPTS}: ${redact(f.message, creds)}\n`,
       );
-      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      // Jittered, so sessions refused together do not come back together.
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS * (1 + Math.random())));
     }
   }
 }
@@ -243,10 +244,42 @@ export async function runSsh(
     throw fail((e as Error).message);
   }
   if (!creds.privateKey && !creds.password) throw fail("no credentials: need privateKey or password");
-  const client = await dial(target, creds, expected, fail);
+  return withSlot(describeTarget(target), async () => {
+    const client = await dial(target, creds, expected, fail);
+    try {
+      return await execScript(client, script, opts, fail);
+    } finally {
+      client.end();
+    }
+  });
+}
+
+/** Sessions per server at once: sshd's MaxStartups (10 by default) drops handshakes beyond that. */
+const MAX_SESSIONS_PER_HOST = 4;
+
+interface Slots {
+  active: number;
+  waiting: (() => void)[];
+}
+
+/**
+ * Runs `f` once fewer than MAX_SESSIONS_PER_HOST sessions to `key` are open. The table lives on
+ * globalThis: every dynamic resource's provider is deserialized on its own, so a module variable
+ * would not be shared between the resources one `pulumi up` refreshes in parallel.
+ */
+async function withSlot<T>(key: string, f: () => Promise<T>): Promise<T> {
+  const g = globalThis as { __vrlabSshSlots?: Map<string, Slots> };
+  const table = (g.__vrlabSshSlots ??= new Map());
+  let slots = table.get(key);
+  if (!slots) table.set(key, (slots = { active: 0, waiting: [] }));
+  const s = slots;
+  if (s.active < MAX_SESSIONS_PER_HOST) s.active++;
+  else await new Promise<void>((r) => s.waiting.push(r)); // the releaser hands its slot over
   try {
-    return await execScript(client, script, opts, fail);
+    return await f();
   } finally {
-    client.end();
+    const next = s.waiting.shift();
+    if (next) next();
+    else s.active--;
   }
 }

@@ -31,17 +31,19 @@ export class PulumiCli {
    * Runs `pulumi <args> --stack <stack>` non-interactively; never throws, so tests can assert on
    * failures. Commands that take no stack (version, plugin) go through `global`.
    */
-  run(args: string[], timeoutMs = 300_000): CliResult {
-    return this.global([...args, "--non-interactive", "--stack", this.stack], timeoutMs);
+  run(args: string[], timeoutMs = 300_000, input?: string): CliResult {
+    return this.global([...args, "--non-interactive", "--stack", this.stack], timeoutMs, input);
   }
 
-  global(args: string[], timeoutMs = 300_000): CliResult {
+  /** `input` goes to the CLI's stdin (e.g. a secret for `config set`, never on the command line). */
+  global(args: string[], timeoutMs = 300_000, input?: string): CliResult {
     const r = spawnSync("pulumi", args, {
       cwd: this.projectDir,
       env: this.env,
       encoding: "utf8",
       timeout: timeoutMs,
-      stdio: ["ignore", "pipe", "pipe"],
+      input,
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
   }

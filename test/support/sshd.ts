@@ -18,14 +18,12 @@ export interface Sshd {
   clientPrivateKey: string;
   /** The fixture's temp dir (same filesystem as sshd: it shares all namespaces but the network one). */
   dir: string;
-  /** sshd's own log so far (stderr, LogLevel VERBOSE), for diagnosing a failed test. */
+  /** sshd's own log so far (LogLevel VERBOSE), for diagnosing a failed test; empty after stop(). */
   log(): string;
   /** Kills sshd, removes veth, namespace and temp dir. Idempotent. */
   stop(): Promise<void>;
 }
 
-const ROOT_ADDR = "198.18.250.1";
-const NS_ADDR = "198.18.250.2";
 const READY_TIMEOUT_MS = 10_000;
 
 function sh(cmd: string, args: string[]): string {
@@ -65,7 +63,15 @@ async function waitForBanner(
   throw new Error(`sshd did not answer on ${host}:${port} within ${timeoutMs} ms`);
 }
 
-export async function startSshd(): Promise<Sshd> {
+/**
+ * `slot` picks the fixture's /30 in 198.18.250.0/24 (root side .4n+1, sshd .4n+2), so test files
+ * that jest runs at the same time in different workers can each have one.
+ */
+export async function startSshd(slot = 0): Promise<Sshd> {
+  if (!Number.isInteger(slot) || slot < 0 || slot > 63)
+    throw new RangeError(`sshd slot ${slot} is not 0..63`);
+  const ROOT_ADDR = `198.18.250.${4 * slot + 1}`;
+  const NS_ADDR = `198.18.250.${4 * slot + 2}`;
   const hex = (process.pid & 0xffff).toString(16).padStart(4, "0");
   const ns = `vrt-ssh-${hex}`;
   const vethRoot = `vrt-s${hex}r`;
@@ -73,7 +79,6 @@ export async function startSshd(): Promise<Sshd> {
   const dir = mkdtempSync(join(tmpdir(), "vrlab-sshd-"));
   const madeRunSshd = !existsSync("/run/sshd");
   let child: ChildProcess | undefined;
-  let log = "";
   let stopped: Promise<void> | undefined;
   // Only what this fixture created is removed: a name clash must not tear down someone else's namespace.
   let nsMade = false;
@@ -112,6 +117,8 @@ export async function startSshd(): Promise<Sshd> {
       }
     }
   };
+  const logFile = join(dir, "sshd.log");
+  const readLog = (): string => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const stop = () => (stopped ??= doStop());
 
   try {
@@ -160,10 +167,15 @@ export async function startSshd(): Promise<Sshd> {
     mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege-separation dir sshd insists on
 
     // nsenter --net only: sshd keeps the host's filesystem (temp dir, /run/netns) but listens in `ns`.
-    child = spawn("nsenter", [`--net=/run/netns/${ns}`, "/usr/sbin/sshd", "-D", "-e", "-f", config], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    child.stderr?.on("data", (b: Buffer) => (log += b.toString()));
+    // Logs go to a file (-E), not a pipe: tests block their event loop in spawnSync while pulumi runs,
+    // and an undrained pipe would stall sshd mid-handshake once it filled.
+    child = spawn(
+      "nsenter",
+      [`--net=/run/netns/${ns}`, "/usr/sbin/sshd", "-D", "-E", logFile, "-f", config],
+      {
+        stdio: "ignore",
+      },
+    );
     const proc = child;
     await waitForBanner(
       NS_ADDR,
@@ -182,10 +194,11 @@ export async function startSshd(): Promise<Sshd> {
       hostKeyFingerprint: fp,
       clientPrivateKey: readFileSync(join(dir, "client_key"), "utf8"),
       dir,
-      log: () => log,
+      log: readLog,
       stop,
     };
   } catch (e) {
+    const log = readLog(); // before stop() removes the directory
     await stop();
     throw new Error(`starting sshd in ${ns} failed: ${(e as Error).message}\n--- sshd log ---\n${log}`);
   }

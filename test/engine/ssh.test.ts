@@ -1,0 +1,146 @@
+// The same components provisioning a remote Linux server over SSH: Debian's OpenSSH running in a lab
+// namespace, reached with a key that is a Pulumi secret and a host key that is always verified.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { ownerTag } from "../../config/names";
+import { PulumiCli } from "../support/cli";
+import { cmd, leaksOf, links, namespaces } from "../support/lab";
+import { startSshd, type Sshd } from "../support/sshd";
+
+jest.setTimeout(600_000);
+const repo = path.resolve(__dirname, "../..");
+
+function experiment(sshd: Sshd, hostKey: string): unknown {
+  const connection = {
+    kind: "ssh",
+    host: sshd.host,
+    port: sshd.port,
+    user: "root",
+    hostKey,
+    privateKeySecret: "vrlab:serverKey",
+    dialTimeoutS: 5,
+  };
+  const guest = (name: string, n: number, table?: string) => ({
+    name,
+    role: "router",
+    ...(table ? { routingTable: table } : {}),
+    interfaces: [
+      { name: "eth0", bridge: "gen", address: `198.18.1.${n}/24` },
+      { name: "eth1", bridge: "time", address: `198.18.2.${n}/24` },
+    ],
+  });
+  return {
+    description: "SSH provisioning test",
+    defaults: { vcpus: 1, memoryMiB: 128, diskGiB: 1 },
+    server: {
+      name: "server",
+      cpus: 2,
+      memoryMiB: 1024,
+      nics: [{ name: "eth0" }],
+      connection,
+      hypervisor: "netns",
+    },
+    bridges: [
+      { name: "gen", address: "198.18.1.1/24" },
+      { name: "time", address: "198.18.2.1/24" },
+    ],
+    guests: [guest("vr1", 11, "rt1k"), guest("vr2", 12)],
+    routingTables: [
+      {
+        name: "rt1k",
+        routes: 1000,
+        generate: { within: "198.19.0.0/16", prefixLength: 32 },
+        via: "198.18.2.2",
+      },
+    ],
+    timer: {
+      name: "timer",
+      connection,
+      nic: { name: "eth0", address: "198.18.2.2/24" },
+      link: { bridge: "time" },
+    },
+    generator: {
+      name: "gen",
+      connection,
+      nic: { name: "eth0", address: "198.18.1.2/24" },
+      link: { bridge: "gen" },
+    },
+  };
+}
+
+describe("provisioning over SSH", () => {
+  const stack = `test-ssh-${process.pid}`;
+  const owner = `vrlab-${stack}`;
+  const k = (name: string): string => `v${ownerTag(owner)}-${name}`;
+  const stackFile = path.join(repo, "stacks", `Pulumi.${stack}.yaml`);
+  let sshd: Sshd;
+  let cli: PulumiCli;
+  let runRoot: string;
+  let sshdNs: string;
+
+  beforeAll(async () => {
+    sshd = await startSshd(1);
+    sshdNs = `vrt-ssh-${(process.pid & 0xffff).toString(16).padStart(4, "0")}`;
+    runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
+    // A key that is not the server's: the first up must refuse it.
+    const wrong = path.join(sshd.dir, "wrong_host_key");
+    execFileSync("ssh-keygen", ["-q", "-N", "", "-t", "ed25519", "-f", wrong]);
+    const wrongKey = fs.readFileSync(`${wrong}.pub`, "utf8").trim();
+    fs.writeFileSync(stackFile, stringify({ config: { "vrlab:experiment": experiment(sshd, wrongKey) } }));
+    cli = new PulumiCli(repo, stack);
+    cli.ok(["stack", "init"]);
+    cli.ok(["config", "set", "vrlab:runRoot", runRoot]);
+    cli.check(
+      ["config", "set"],
+      cli.run(["config", "set", "--secret", "vrlab:serverKey"], 60_000, sshd.clientPrivateKey),
+    );
+  });
+
+  afterAll(async () => {
+    cli?.run(["destroy", "--yes"]);
+    cli?.run(["stack", "rm", "--yes", "--force"]);
+    fs.rmSync(stackFile, { force: true });
+    cli?.dispose();
+    await sshd?.stop();
+    if (runRoot) fs.rmSync(runRoot, { recursive: true, force: true });
+  });
+
+  test("a wrong host key is refused with a clear error, and nothing is made", () => {
+    const up = cli.run(["up", "--yes"]);
+    expect(up.code).not.toBe(0);
+    expect(up.stdout).toContain(`ssh root@${sshd.host}:22: HOST KEY MISMATCH: expected SHA256:`);
+    expect(up.stdout).toContain(`server presented ${sshd.hostKeyFingerprint}`);
+    expect(namespaces().filter((n) => n.startsWith(k("")))).toEqual([]);
+  });
+
+  test("the right host key and a secret key stand the lab up on the remote server", () => {
+    cli.ok(["config", "set", "--path", "vrlab:experiment.server.connection.hostKey", sshd.hostKeyLine]);
+    cli.ok(["up", "--yes"]);
+    // Guests are namespaces on the server; its bridges live in the server's own stack (sshd's namespace).
+    expect(
+      namespaces()
+        .filter((n) => n.startsWith(k("")))
+        .sort(),
+    ).toEqual([k("vr1"), k("vr2")]);
+    expect(links(sshdNs)).toEqual(expect.arrayContaining([k("gen"), k("time")]));
+    expect(links()).not.toContain(k("gen")); // nothing on this machine's own stack
+    expect(cmd("ip", "-n", k("vr1"), "route", "show", "proto", "198").trim().split("\n")).toHaveLength(1000);
+    cmd("ip", "netns", "exec", k("vr1"), "ping", "-c", "1", "-W", "2", "198.18.2.12");
+    cli.ok(["up", "--yes", "--expect-no-changes"]);
+    cli.ok(["refresh", "--yes", "--expect-no-changes"]);
+    // The key is a secret: not in state, not in outputs.
+    const keyBody = sshd.clientPrivateKey.split("\n")[1];
+    expect(keyBody.length).toBeGreaterThan(20);
+    expect(cli.stateText()).not.toContain(keyBody);
+    expect(cli.ok(["stack", "output", "--json", "--show-secrets"]).stdout).not.toContain(keyBody);
+  });
+
+  test("destroy over SSH leaves nothing behind", () => {
+    cli.ok(["destroy", "--yes"]);
+    expect(leaksOf(owner)).toEqual([]);
+    expect(links(sshdNs).filter((l) => l.startsWith(k("")))).toEqual([]);
+  });
+});
