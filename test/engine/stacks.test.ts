@@ -9,7 +9,7 @@ const stacksDir = path.join(repo, "stacks");
 const shipped = fs
   .readdirSync(stacksDir)
   .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
-  .filter((s): s is string => !!s && !s.startsWith("test-") && !s.startsWith("preview-"));
+  .filter((s): s is string => !!s && !/^(test|preview|bench)-/.test(s));
 
 interface Step {
   op: string;

@@ -1,0 +1,122 @@
+// `pulumi up` cut short, by SIGINT and by SIGKILL of the CLI, in the middle of standing up the lab.
+// Each time the next refresh, up and destroy converge, and nothing of the stack is left behind.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ownerTag } from "../../config/names";
+import { PulumiCli } from "../support/cli";
+import { leaksOf, namespaces } from "../support/lab";
+
+jest.setTimeout(900_000);
+const repo = path.resolve(__dirname, "../..");
+
+/** PIDs of `pid` and everything below it, from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    out.push(p);
+    (children.get(p) ?? []).forEach(walk);
+  };
+  walk(pid);
+  return out;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1][0] !== "Z";
+  } catch {
+    return false;
+  }
+};
+
+const comm = (pid: number): string => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+};
+
+async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.each(["SIGINT", "SIGKILL"] as const)("pulumi up interrupted by %s", (signal) => {
+  const stack = `test-${signal.toLowerCase()}-${process.pid}`;
+  const owner = `vrlab-${stack}`;
+  const prefix = `v${ownerTag(owner)}-`;
+  const stackFile = path.join(repo, "stacks", `Pulumi.${stack}.yaml`);
+  let cli: PulumiCli;
+  let runRoot: string;
+  const orphans: number[] = [];
+
+  beforeAll(() => {
+    runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
+    const embedded = fs.readFileSync(path.join(repo, "stacks", "Pulumi.embedded.yaml"), "utf8");
+    fs.writeFileSync(stackFile, embedded.replace(/^encryptionsalt:.*$/m, ""));
+    cli = new PulumiCli(repo, stack);
+    cli.ok(["stack", "init"]);
+    cli.ok(["config", "set", "vrlab:runRoot", runRoot]);
+  });
+
+  afterAll(() => {
+    // Only the processes of this test's own killed CLI (README: "Recovering an interrupted up").
+    for (const p of orphans.filter(alive)) process.kill(p, "SIGKILL");
+    cli.run(["destroy", "--yes"]);
+    cli.run(["stack", "rm", "--yes", "--force"]);
+    fs.rmSync(stackFile, { force: true });
+    cli.dispose();
+    fs.rmSync(runRoot, { recursive: true, force: true });
+  });
+
+  test("the next refresh, up and destroy converge with nothing left behind", async () => {
+    const up = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack], {
+      cwd: repo,
+      env: cli.env,
+      stdio: "ignore",
+    });
+    const exited = new Promise<void>((r) => up.once("exit", () => r()));
+    const pid = up.pid as number;
+    // In the middle: some of the lab's namespaces exist, not all seven.
+    const made = (): number => namespaces().filter((n) => n.startsWith(prefix)).length;
+    await until("the first namespaces", () => made() >= 2, 120_000);
+    const tree = descendants(pid);
+    process.kill(pid, signal);
+    await exited;
+    if (signal === "SIGINT") {
+      // Pulumi finishes the steps in flight, records them, and its plugins exit with it.
+      await until("the CLI's plugins to exit", () => !tree.some(alive), 60_000);
+    } else {
+      // The CLI's plugins become orphans: they finish the scripts in flight, then idle forever.
+      const busy = (): boolean =>
+        tree.filter(alive).some((p) => descendants(p).some((d) => d !== p && /^(sh|ip|tc)$/.test(comm(d))));
+      await until("the orphaned provider's scripts to finish", () => !busy(), 60_000);
+      orphans.push(...tree.filter(alive));
+    }
+    expect(made()).toBeLessThan(7);
+
+    // What a user does next (README, "Recovering an interrupted up"): a killed CLI leaves its lock.
+    if (signal === "SIGKILL") cli.ok(["cancel", "--yes"]);
+    cli.ok(["refresh", "--yes", "--clear-pending-creates"]);
+    cli.ok(["up", "--yes"]);
+    expect(namespaces().filter((n) => n.startsWith(prefix))).toHaveLength(7);
+    cli.ok(["up", "--yes", "--expect-no-changes"]);
+    cli.ok(["destroy", "--yes"]);
+    expect(leaksOf(owner)).toEqual([]);
+  });
+});
