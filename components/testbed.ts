@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Connection, type Experiment } from "../config/model";
 import { drivers } from "../drivers";
-import { bridgeScripts, namespaceScripts } from "../drivers/linux";
+import { bridgeScripts, namespaceScripts, nicPortScripts } from "../drivers/linux";
 import { Scripted } from "../drivers/scripted";
 import { type ServerHost } from "../drivers/types";
 import { LabNode } from "./labNode";
@@ -96,7 +96,7 @@ export class Testbed extends pulumi.ComponentResource {
     const bridges: pulumi.Resource[] = plan.bridges.map((b, i) => {
       const node = bridgeNodes[i];
       if (!driver) return node;
-      return new Scripted(
+      const dev = new Scripted(
         "linux:Bridge",
         `${name}-br-${b.name}-dev`,
         {
@@ -105,6 +105,14 @@ export class Testbed extends pulumi.ComponentResource {
           ...bridgeScripts({ srv: plan.serverNs, bridge: b.kernel, address: b.address }),
         },
         { parent: node, dependsOn: serverNs },
+      );
+      // On one machine the cable's veth end is the NIC (components/machine.ts); a real server has one.
+      if (!b.nic || plan.serverNs) return dev;
+      return new Scripted(
+        "linux:NicPort",
+        `${name}-br-${b.name}-${b.nic}`,
+        { ...on, identity: { nic: b.nic }, ...nicPortScripts({ bridge: b.kernel, nic: b.nic }) },
+        { parent: node, dependsOn: [dev] },
       );
     });
 

@@ -140,3 +140,32 @@ ipn "$SRV" link del dev "$HE"`,
     },
   };
 }
+
+/** A remote server's physical NIC in one of its bridges. Delete releases it, only if still in that bridge. */
+export function nicPortScripts(p: { srv?: string; nic: string; bridge: string }): Rendered {
+  const vars = { SRV: ns(p.srv), NIC: arg("ifname", p.nic), BR: arg("ifname", p.bridge) };
+  const master = `master() { ipn "$SRV" -o link show dev "$NIC" | awk '{for (i = 1; i < NF; i++) if ($i == "master") print $(i + 1)}'; }`;
+  return {
+    want: { master: p.bridge, up: "1" },
+    scripts: {
+      apply: script(vars, `${NS_HELPERS}\nipn "$SRV" link set dev "$NIC" master "$BR" up`),
+      read: script(
+        vars,
+        `${NS_HELPERS}${ADMIN_UP}
+${master}
+if gone "$SRV" || ! ipn "$SRV" link show dev "$NIC" >/dev/null 2>&1; then echo present=0; exit 0; fi
+echo present=1
+echo master=$(master)
+echo up=$(isup "$SRV" "$NIC")`,
+      ),
+      delete: script(
+        vars,
+        `${NS_HELPERS}
+${master}
+if gone "$SRV" || ! ipn "$SRV" link show dev "$NIC" >/dev/null 2>&1; then exit 0; fi
+[ "$(master)" = "$BR" ] || exit 0
+ipn "$SRV" link set dev "$NIC" nomaster`,
+      ),
+    },
+  };
+}

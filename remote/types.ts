@@ -1,7 +1,8 @@
-// Remote execution: the bottom layer. A Runner runs one shell script on one host and returns its
+// Remote execution: the bottom layer. A runner runs one shell script on one host and returns its
 // exit status and output. The runners (types, local, ssh, run) are captured by value into Pulumi
-// dynamic providers, so they keep to plain functions and data: no classes extending Error, no Symbols, no #private
-// fields, no module-level mutable state. shell.ts renders scripts on the program side only.
+// dynamic providers, so they keep to plain functions and data: no classes extending Error, no
+// Symbols, no #private fields, no module-level mutable state. shell.ts renders scripts on the program
+// side only.
 
 /** Where a script runs: this machine (optionally inside a network namespace), or over SSH. */
 export type Target =

@@ -110,7 +110,15 @@ describe("the default experiment", () => {
     const other = path.join(runRoot, "vrlab-someone-else");
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, "OWNER"), "vrlab-someone-else\n");
-    cli.ok(["destroy", "--yes"]);
+    // And so does another stack's guest namespace, named like ours but with its own owner tag.
+    const theirs = `v${ownerTag("vrlab-someone-else")}-vr1`;
+    cmd("ip", "netns", "add", theirs);
+    try {
+      cli.ok(["destroy", "--yes"]);
+      expect(namespaces()).toContain(theirs);
+    } finally {
+      cmd("ip", "netns", "del", theirs);
+    }
     expect(fs.readdirSync(runRoot)).toEqual(["vrlab-someone-else"]);
     expect(leaksOf(owner)).toEqual([]);
   });

@@ -44,7 +44,7 @@ function experiment(sshd: Sshd, hostKey: string): unknown {
       hypervisor: "netns",
     },
     bridges: [
-      { name: "gen", address: "198.18.1.1/24" },
+      { name: "gen", nic: "eth0", address: "198.18.1.1/24" },
       { name: "time", address: "198.18.2.1/24" },
     ],
     guests: [guest("vr1", 11, "rt1k"), guest("vr2", 12)],
@@ -84,6 +84,8 @@ describe("provisioning over SSH", () => {
   beforeAll(async () => {
     sshd = await startSshd(1);
     sshdNs = `vrt-ssh-${(process.pid & 0xffff).toString(16).padStart(4, "0")}`;
+    // The server's physical NIC, which the lab puts in bridge gen and must give back on destroy.
+    cmd("ip", "-n", sshdNs, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0-peer"); // no dummy module here
     runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
     // A key that is not the server's: the first up must refuse it.
     const wrong = path.join(sshd.dir, "wrong_host_key");
@@ -127,6 +129,7 @@ describe("provisioning over SSH", () => {
     ).toEqual([k("vr1"), k("vr2")]);
     expect(links(sshdNs)).toEqual(expect.arrayContaining([k("gen"), k("time")]));
     expect(links()).not.toContain(k("gen")); // nothing on this machine's own stack
+    expect(cmd("ip", "-n", sshdNs, "-o", "link", "show", "dev", "eth0")).toContain(`master ${k("gen")}`);
     expect(cmd("ip", "-n", k("vr1"), "route", "show", "proto", "198").trim().split("\n")).toHaveLength(1000);
     cmd("ip", "netns", "exec", k("vr1"), "ping", "-c", "1", "-W", "2", "198.18.2.12");
     cli.ok(["up", "--yes", "--expect-no-changes"]);
@@ -142,5 +145,7 @@ describe("provisioning over SSH", () => {
     cli.ok(["destroy", "--yes"]);
     expect(leaksOf(owner)).toEqual([]);
     expect(links(sshdNs).filter((l) => l.startsWith(k("")))).toEqual([]);
+    // The NIC is the server's, not the stack's: released from the bridge, never deleted.
+    expect(cmd("ip", "-n", sshdNs, "-o", "link", "show", "dev", "eth0")).not.toContain("master");
   });
 });

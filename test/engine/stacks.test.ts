@@ -59,7 +59,7 @@ describe.each(shipped)("pulumi preview of stack %s", (name) => {
     );
     const e = parse(fs.readFileSync(copy, "utf8")).config["vrlab:experiment"] as {
       server: { name: string; hypervisor: string; connection: { kind: string } };
-      bridges: { name: string }[];
+      bridges: { name: string; nic?: string }[];
       guests: { name: string; routingTable?: string; interfaces: { name: string }[] }[];
       timer: { name: string; connection: { kind: string }; nic: { name: string } };
       generator: { name: string; connection: { kind: string }; nic: { name: string } };
@@ -89,6 +89,7 @@ describe.each(shipped)("pulumi preview of stack %s", (name) => {
       ...e.bridges.flatMap((b) => [
         `create vrlab:lab:Bridge lab-br-${b.name}`,
         ...dyn("linux:Bridge", `lab-br-${b.name}-dev`),
+        ...(!local && b.nic ? dyn("linux:NicPort", `lab-br-${b.name}-${b.nic}`) : []),
       ]),
       ...e.guests.flatMap((g) => [
         `create vrlab:lab:Guest lab-${g.name}`,

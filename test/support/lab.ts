@@ -57,5 +57,21 @@ export function leaksOf(owner: string): string[] {
     ...cgroupDirs()
       .filter((d) => mine(d.split("/").pop() ?? ""))
       .map((d) => `cgroup ${d}`),
+    ...processesIn(prefix),
   ];
+}
+
+/** Processes in a cgroup of the stack (a guest's processes stay there even if its namespace went). */
+function processesIn(prefix: string): string[] {
+  return fs
+    .readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const groups = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8");
+        return groups.includes(`/${prefix}`) ? [`process ${pid} in ${groups.trim().split("\n")[0]}`] : [];
+      } catch {
+        return []; // exited while we looked
+      }
+    });
 }

@@ -7,7 +7,7 @@ import { GUEST_KINDS } from "../../config/semantic";
 import { hostEndName, planLab } from "../../components/plan";
 import { drivers } from "../../drivers";
 import { cgroupScripts } from "../../drivers/cgroup";
-import { bridgeScripts, namespaceScripts, portScripts } from "../../drivers/linux";
+import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts } from "../../drivers/linux";
 import { DriverRegistry } from "../../drivers/registry";
 import { routeBatch, routeDestinations, routeDigest, routesScripts } from "../../drivers/routes";
 import { burstBytes, shapingScripts, tcRateText } from "../../drivers/shaping";
@@ -37,6 +37,7 @@ describe("rendered scripts (golden)", () => {
         address: "198.18.1.11/24",
       }),
     ],
+    ["nic port", nicPortScripts({ nic: "eth0", bridge: "v1234-gen" })],
     ["shaping", shapingScripts({ ns: "v1234-gen", dev: "eth0", rateMbps: 1000 })],
     ["cgroup", cgroupScripts({ cgroup: "v1234-vr1", vcpus: 2, memoryMiB: 256 })],
     [
