@@ -66,10 +66,9 @@ export function remoteError(
   tail: string,
   why?: string,
 ): RemoteError {
-  const firstLine = command.split("\n").find((l) => l.trim() !== "" && !l.startsWith("#")) ?? command;
-  const shown = firstLine.length > 120 ? `${firstLine.slice(0, 120)}...` : firstLine;
+  const { shown, values } = summarize(command);
   const e = new Error(
-    `${host}: ${why ?? `exit ${code}`} running \`${shown.trim()}\`${tail ? `\n--- output tail ---\n${tail}` : ""}`,
+    `${host}: ${why ?? `exit ${code}`} running \`${shown}\`${values}${tail ? `\n--- output tail ---\n${tail}` : ""}`,
   ) as RemoteError;
   e.name = "RemoteError";
   e.host = host;
@@ -77,4 +76,24 @@ export function remoteError(
   e.code = code;
   e.tail = tail;
   return e;
+}
+
+/**
+ * A rendered script, told briefly: its first command past the preamble (`set -eu`, the quoted
+ * `NAME='value'` assignments, helper functions, comments), and the assigned values, which say which
+ * object it was about.
+ */
+function summarize(command: string): { shown: string; values: string } {
+  const lines = command.split("\n").map((l) => l.trim());
+  const assignments = lines.filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l));
+  const preamble = (l: string): boolean =>
+    l === "" ||
+    l.startsWith("#") ||
+    l === "set -eu" ||
+    /^[A-Z][A-Z0-9_]*=/.test(l) ||
+    /^[a-z_]+\(\) \{/.test(l);
+  const first = lines.find((l) => !preamble(l)) ?? lines.find((l) => l !== "") ?? "";
+  const shown = first.length > 120 ? `${first.slice(0, 120)}...` : first;
+  const values = assignments.join(" ");
+  return { shown, values: values ? ` (${values.length > 200 ? `${values.slice(0, 200)}...` : values})` : "" };
 }

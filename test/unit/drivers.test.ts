@@ -14,6 +14,7 @@ import { burstBytes, shapingScripts, tcRateText } from "../../drivers/shaping";
 import { parseObserved, driftOf } from "../../drivers/scripted";
 import { script } from "../../drivers/render";
 import { arg } from "../../remote/shell";
+import { remoteError } from "../../remote/types";
 import { udpGoodputMbps, wireBytesForUdpPayload } from "../../config/wire";
 
 const embeddedFile = path.resolve(__dirname, "../../stacks/Pulumi.embedded.yaml");
@@ -119,6 +120,24 @@ describe("generated routes", () => {
     expect(routeDigest(spec)).toMatch(/^[0-9a-f]{16}$/);
     expect(routeDigest({ ...spec, count: 3 })).not.toBe(routeDigest(spec));
     expect(routeDigest({ ...spec, via: "198.18.2.3" })).not.toBe(routeDigest(spec));
+  });
+});
+
+describe("errors of rendered scripts", () => {
+  test("name the first real command and the values it was given, then the output tail", () => {
+    const apply = bridgeScripts({ srv: "v1234-server", bridge: "v1234-gen" }).scripts.apply;
+    const e = remoteError("local", apply, 2, "Error: boom");
+    expect(e.message).toBe(
+      'local: exit 2 running `ipn "$SRV" link show dev "$BR" >/dev/null 2>&1 || ipn "$SRV" link add name "$BR" type bridge`' +
+        " (SRV='v1234-server' BR='v1234-gen' ADDR=)\n--- output tail ---\nError: boom",
+    );
+    expect(e).toMatchObject({
+      name: "RemoteError",
+      host: "local",
+      command: apply,
+      code: 2,
+      tail: "Error: boom",
+    });
   });
 });
 
