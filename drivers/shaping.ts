@@ -2,7 +2,8 @@
 // the bytes the kernel sees (1514 for a 1472-byte UDP payload), so it lets ~972 Mb/s of payload
 // through a "1 Gb/s" link. A size table adds what the wire also carries per frame (FCS 4, preamble
 // and start delimiter 8, inter-frame gap 12) and pads to the 64-byte minimum frame, so 1472-byte
-// payloads top out at 1472/1538 of the rate: 957.1 Mb/s on gigabit Ethernet.
+// payloads top out at 1472/1538 of the rate: 957.1 Mb/s on gigabit Ethernet. The table gets 1-byte
+// cells (mtu 2048, tsize 2048): tc's default 4-byte cells would charge 1540 bytes for those frames.
 import { arg } from "../remote/shell";
 import { type Rendered } from "./linux";
 import { NS_HELPERS, script } from "./render";
@@ -49,7 +50,7 @@ export function shapingScripts(p: { ns?: string; dev: string; rateMbps: number }
       apply: script(
         vars,
         `${NS_HELPERS}
-tcn "$NS" qdisc replace dev "$DEV" root handle 1: stab overhead "$EXTRA" mpu "$MPU" linklayer ethernet \\
+tcn "$NS" qdisc replace dev "$DEV" root handle 1: stab overhead "$EXTRA" mpu "$MPU" mtu 2048 tsize 2048 linklayer ethernet \\
   tbf rate "\${RATE}mbit" burst "$BURST" latency 50ms`,
       ),
       read: script(
