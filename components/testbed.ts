@@ -3,12 +3,12 @@ import { type Connection, type Experiment } from "../config/model";
 import { drivers } from "../drivers";
 import { bridgeScripts, namespaceScripts, nicPortScripts } from "../drivers/linux";
 import { Scripted } from "../drivers/scripted";
+import { workspaceScripts } from "../drivers/workspace";
 import { type ServerHost } from "../drivers/types";
 import { LabNode } from "./labNode";
 import { Machine } from "./machine";
 import { planLab, type LabPlan } from "./plan";
 import { RoutingTable } from "./routingTable";
-import { Workspace } from "./workspace";
 
 export interface TestbedArgs {
   /** The validated experiment (config/load.ts). */
@@ -67,7 +67,14 @@ export class Testbed extends pulumi.ComponentResource {
     const host = hostOf(e.server.connection, plan.serverNs);
     const on = { target: host.target, credentials: host.credentials };
 
-    const workspace = new Workspace(`${name}-run`, { root: args.runRoot, owner }, { parent: this });
+    // On the server's host: local, or the remote server itself.
+    const dir = `${args.runRoot ?? "/run/vrlab"}/${owner}`;
+    const workspace = new Scripted(
+      "lab:Workspace",
+      `${name}-run`,
+      { ...on, identity: { dir }, ...workspaceScripts({ dir, owner }) },
+      { parent: this },
+    );
     const server = new LabNode(
       "Server",
       `${name}-${e.server.name}`,
@@ -150,7 +157,7 @@ export class Testbed extends pulumi.ComponentResource {
       );
     });
 
-    this.workspace = workspace.path;
+    this.workspace = workspace.identity.apply((i) => i.dir);
     this.lab = pulumi.output(plan);
     this.nodes = pulumi
       .output([server, ...bridgeNodes, ...guests, ...machines].map((n) => n.urn))

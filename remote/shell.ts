@@ -47,6 +47,7 @@ export const ALLOW = Object.freeze({
   user: re("[a-z_][a-z0-9_-]{0,31}"), // POSIX portable user name
   path: re("/[A-Za-z0-9._/-]{0,255}"), // absolute; '..' segments are rejected in check()
   uint: re("0|[1-9]\\d{0,9}"),
+  owner: re("[A-Za-z0-9][A-Za-z0-9._-]{0,99}"), // `<project>-<stack>`, as Pulumi allows them
 });
 export type AllowKind = keyof typeof ALLOW;
 

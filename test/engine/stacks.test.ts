@@ -83,7 +83,7 @@ describe.each(shipped)("pulumi preview of stack %s", (name) => {
     const expected = [
       `create pulumi:pulumi:Stack vrlab-${stack}`,
       "create vrlab:lab:Testbed lab",
-      "create pulumi-nodejs:dynamic/vrlab:Workspace lab-run",
+      "create pulumi-nodejs:dynamic/vrlab/lab:Workspace lab-run",
       `create vrlab:lab:Server lab-${e.server.name}`,
       ...(local ? dyn("netns:Namespace", `lab-${e.server.name}-ns`) : []),
       ...e.bridges.flatMap((b) => [

@@ -12,6 +12,7 @@ import { DriverRegistry } from "../../drivers/registry";
 import { routeBatch, routeDestinations, routeDigest, routesScripts } from "../../drivers/routes";
 import { burstBytes, shapingScripts, tcRateText } from "../../drivers/shaping";
 import { parseObserved, driftOf } from "../../drivers/scripted";
+import { workspaceScripts } from "../../drivers/workspace";
 import { script } from "../../drivers/render";
 import { arg } from "../../remote/shell";
 import { remoteError } from "../../remote/types";
@@ -38,6 +39,7 @@ describe("rendered scripts (golden)", () => {
         address: "198.18.1.11/24",
       }),
     ],
+    ["workspace", workspaceScripts({ dir: "/run/vrlab/vrlab-embedded", owner: "vrlab-embedded" })],
     ["nic port", nicPortScripts({ nic: "eth0", bridge: "v1234-gen" })],
     ["shaping", shapingScripts({ ns: "v1234-gen", dev: "eth0", rateMbps: 1000 })],
     ["cgroup", cgroupScripts({ cgroup: "v1234-vr1", vcpus: 2, memoryMiB: 256 })],

@@ -28,6 +28,7 @@ const GOOD: Record<AllowKind, unknown[]> = {
   user: ["root", "vagrant", "_apt", "lab-user1", "a".repeat(32)],
   path: ["/", "/etc/frr/frr.conf", "/var/lib/vrlab/r1.img", "/opt/.hidden/x", "/a..b/c.", "/a/-b"],
   uint: ["0", "1", "42", "4294967295", "9999999999", 0, 7, 65535, -0],
+  owner: ["vrlab-embedded", "vrlab-test-program-1234", "My.Project_x-dev", "0", `v${"x".repeat(99)}`],
 };
 GOOD.hostname.push([1, 2, 3].map(() => "a".repeat(63)).join(".") + `.${"b".repeat(61)}`); // exactly 253
 
@@ -39,6 +40,7 @@ const BAD: Record<AllowKind, unknown[]> = {
   hostname: ["", "-r1", "r1-", "R1", "r1..lab", "r1.", ".r1", "a".repeat(64), "r1;id", "r 1", "r1_x", "u@r1"],
   user: ["", "Root", "-u", "1user", "a".repeat(33), "user name", "us$er", "user@host", "usér"],
   path: ["", "etc/x", "/a/../b", "/..", "/a/..", "../a", "/a b", "/a;b", "/a\nb", "~/x", "/$(id)", "/a*"],
+  owner: ["", "-x", ".x", "a/b", "a b", "a;b", "$(id)", "a'b", `v${"x".repeat(100)}`, "vrlab-é", 1],
   uint: [
     "",
     "01",
@@ -62,7 +64,17 @@ BAD.path.push(`/${"a".repeat(256)}`);
 
 describe("allow-lists", () => {
   it("are frozen, anchored and cover the required kinds", () => {
-    expect(KINDS.sort()).toEqual(["hostname", "ifname", "ipv4", "ipv4cidr", "name", "path", "uint", "user"]);
+    expect(KINDS.sort()).toEqual([
+      "hostname",
+      "ifname",
+      "ipv4",
+      "ipv4cidr",
+      "name",
+      "owner",
+      "path",
+      "uint",
+      "user",
+    ]);
     expect(Object.isFrozen(ALLOW)).toBe(true);
     for (const k of KINDS) {
       expect(Object.isFrozen(ALLOW[k])).toBe(true);
