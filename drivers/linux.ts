@@ -3,7 +3,7 @@
 // scripts and the key=values `read` prints once `apply` has converged.
 import { arg, type SafeArg } from "../remote/shell";
 import { type Scripts } from "./scripted";
-import { ADMIN_UP, NS_HELPERS, script } from "./render";
+import { ADMIN_UP, MASTER_OF, NS_HELPERS, script } from "./render";
 
 export interface Rendered {
   scripts: Scripts;
@@ -68,7 +68,7 @@ ipn "$SRV" link set dev "$BR" up`,
       read: script(
         vars,
         `${NS_HELPERS}${ADMIN_UP}
-if gone "$SRV" || ! ipn "$SRV" link show dev "$BR" >/dev/null 2>&1; then echo present=0; exit 0; fi
+if absent "$SRV" "$BR"; then echo present=0; exit 0; fi
 echo present=1
 ipn "$SRV" -d -o link show dev "$BR" | grep -q ' bridge ' && echo kind=bridge || echo kind=other
 echo up=$(isup "$SRV" "$BR")
@@ -77,7 +77,7 @@ echo addresses=$(ipn "$SRV" -o -4 addr show dev "$BR" | awk '{print $4}' | LC_AL
       delete: script(
         vars,
         `${NS_HELPERS}
-if gone "$SRV" || ! ipn "$SRV" link show dev "$BR" >/dev/null 2>&1; then exit 0; fi
+if absent "$SRV" "$BR"; then exit 0; fi
 ipn "$SRV" link del dev "$BR"`,
       ),
     },
@@ -123,10 +123,10 @@ ip -n "$NS" link set dev "$IF" up`,
       read: script(
         vars,
         `${NS_HELPERS}${ADMIN_UP}
-if gone "$SRV" || gone "$NS" || ! ipn "$SRV" link show dev "$HE" >/dev/null 2>&1 \\
-  || ! ip -n "$NS" link show dev "$IF" >/dev/null 2>&1; then echo present=0; exit 0; fi
+${MASTER_OF}
+if absent "$SRV" "$HE" || absent "$NS" "$IF"; then echo present=0; exit 0; fi
 echo present=1
-echo master=$(ipn "$SRV" -o link show dev "$HE" | awk '{for (i = 1; i < NF; i++) if ($i == "master") print $(i + 1)}')
+echo master=$(masterof "$SRV" "$HE")
 echo up=$(isup "$SRV" "$HE")
 echo peerUp=$(isup "$NS" "$IF")
 echo address=$(ip -n "$NS" -o -4 addr show dev "$IF" | awk '{print $4}' | LC_ALL=C sort | paste -sd, -)`,
@@ -134,7 +134,7 @@ echo address=$(ip -n "$NS" -o -4 addr show dev "$IF" | awk '{print $4}' | LC_ALL
       delete: script(
         vars,
         `${NS_HELPERS}
-if gone "$SRV" || ! ipn "$SRV" link show dev "$HE" >/dev/null 2>&1; then exit 0; fi
+if absent "$SRV" "$HE"; then exit 0; fi
 ipn "$SRV" link del dev "$HE"`,
       ),
     },
@@ -144,7 +144,6 @@ ipn "$SRV" link del dev "$HE"`,
 /** A remote server's physical NIC in one of its bridges. Delete releases it, only if still in that bridge. */
 export function nicPortScripts(p: { srv?: string; nic: string; bridge: string }): Rendered {
   const vars = { SRV: ns(p.srv), NIC: arg("ifname", p.nic), BR: arg("ifname", p.bridge) };
-  const master = `master() { ipn "$SRV" -o link show dev "$NIC" | awk '{for (i = 1; i < NF; i++) if ($i == "master") print $(i + 1)}'; }`;
   return {
     want: { master: p.bridge, up: "1" },
     scripts: {
@@ -152,18 +151,18 @@ export function nicPortScripts(p: { srv?: string; nic: string; bridge: string })
       read: script(
         vars,
         `${NS_HELPERS}${ADMIN_UP}
-${master}
-if gone "$SRV" || ! ipn "$SRV" link show dev "$NIC" >/dev/null 2>&1; then echo present=0; exit 0; fi
+${MASTER_OF}
+if absent "$SRV" "$NIC"; then echo present=0; exit 0; fi
 echo present=1
-echo master=$(master)
+echo master=$(masterof "$SRV" "$NIC")
 echo up=$(isup "$SRV" "$NIC")`,
       ),
       delete: script(
         vars,
         `${NS_HELPERS}
-${master}
-if gone "$SRV" || ! ipn "$SRV" link show dev "$NIC" >/dev/null 2>&1; then exit 0; fi
-[ "$(master)" = "$BR" ] || exit 0
+${MASTER_OF}
+if absent "$SRV" "$NIC"; then exit 0; fi
+[ "$(masterof "$SRV" "$NIC")" = "$BR" ] || exit 0
 ipn "$SRV" link set dev "$NIC" nomaster`,
       ),
     },

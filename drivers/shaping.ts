@@ -56,7 +56,7 @@ tcn "$NS" qdisc replace dev "$DEV" root handle 1: stab overhead "$EXTRA" mpu "$M
       read: script(
         vars,
         `${NS_HELPERS}
-if gone "$NS" || ! ipn "$NS" link show dev "$DEV" >/dev/null 2>&1; then echo present=0; exit 0; fi
+if absent "$NS" "$DEV"; then echo present=0; exit 0; fi
 echo present=1
 tcn "$NS" -d qdisc show dev "$DEV" root | awk '
   $1 == "qdisc" { print "qdisc=" $2; for (i = 1; i < NF; i++) if ($i == "rate") print "rate=" $(i + 1) }
@@ -65,7 +65,7 @@ tcn "$NS" -d qdisc show dev "$DEV" root | awk '
       delete: script(
         vars,
         `${NS_HELPERS}
-if gone "$NS" || ! ipn "$NS" link show dev "$DEV" >/dev/null 2>&1; then exit 0; fi
+if absent "$NS" "$DEV"; then exit 0; fi
 tcn "$NS" qdisc show dev "$DEV" root | grep -q '^qdisc tbf 1: ' || exit 0
 tcn "$NS" qdisc del dev "$DEV" root`,
       ),
