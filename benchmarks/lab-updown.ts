@@ -12,9 +12,10 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as prettier from "prettier";
 import { parse } from "yaml";
-import { kernelName, ownerTag } from "../config/names";
+import { leaksOf, namespaces as namespacesOnHost } from "../cli/leaks";
+import { kernelName } from "../config/names";
+import { intFlags, machineInfo, median, round, writeResult } from "./report";
 
 const root = path.resolve(__dirname, "..");
 const resultsFile = path.join(__dirname, "results", "lab-updown.json");
@@ -30,20 +31,11 @@ interface Run {
 }
 
 function parseArgs(argv: string[]): { reps: number; timeoutS: number } {
-  let reps = 3;
-  let timeoutS = 600;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): number => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-      return v;
-    };
-    if (a === "--reps") reps = value();
-    else if (a === "--timeout") timeoutS = value();
-    else throw new Error(`unknown argument ${a}; usage: lab-updown.ts [--reps N] [--timeout S]`);
-  }
-  return { reps, timeoutS };
+  return intFlags(
+    argv,
+    { reps: { flag: "--reps", value: 3 }, timeoutS: { flag: "--timeout", value: 600 } },
+    "lab-updown.ts [--reps N] [--timeout S]",
+  );
 }
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Run {
@@ -91,37 +83,6 @@ function pulumiEnv(backendDir: string): NodeJS.ProcessEnv {
   };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
-
-function lines(file: string, args: string[]): string[] {
-  const r = spawnSync(file, args, { encoding: "utf8", timeout: 30_000 });
-  return (r.stdout ?? "").split("\n").filter((l) => l !== "");
-}
-
-/** Everything of `owner` on this machine: namespaces, host links and qdiscs, cgroups. */
-function leftovers(owner: string): string[] {
-  const prefix = `v${ownerTag(owner)}-`;
-  const namespaces = lines("ip", ["netns", "list"]).map((l) => l.split(" ")[0]);
-  const links = lines("ip", ["-o", "link", "show"]).map((l) => l.split(": ")[1].split("@")[0]);
-  const qdiscs = lines("tc", ["qdisc", "show"]).filter((l) => l.includes(` dev ${prefix}`));
-  const cgroups = ["", "cpu", "cpuacct", "cpuset", "memory", "unified"].flatMap((c) => {
-    const d = path.join("/sys/fs/cgroup", c);
-    return fs.existsSync(d) ? fs.readdirSync(d).map((n) => path.join(d, n)) : [];
-  });
-  return [
-    ...namespaces.filter((n) => n.startsWith(prefix)).map((n) => `netns ${n}`),
-    ...links.filter((n) => n.startsWith(prefix)).map((n) => `link ${n}`),
-    ...qdiscs.map((q) => `qdisc ${q}`),
-    ...cgroups.filter((d) => path.basename(d).startsWith(prefix)).map((d) => `cgroup ${d}`),
-  ];
-}
-
 interface Times {
   up_s: number[];
   down_s: number[];
@@ -155,7 +116,7 @@ function timeVrlab(reps: number, timeoutS: number): Times & { noop_up_s: number[
     ok("pulumi config set", pulumi(["config", "set", "vrlab:runRoot", runRoot]));
     for (let i = 1; i <= reps; i++) {
       const up = ok(`pulumi up (rep ${i})`, pulumi(["up", "--yes", "--skip-preview"], timeoutMs));
-      const have = new Set(lines("ip", ["netns", "list"]).map((l) => l.split(" ")[0]));
+      const have = new Set(namespacesOnHost());
       const missing = namespaces.filter((n) => !have.has(n));
       if (missing.length > 0) throw new Error(`after up, namespaces missing: ${missing.join(", ")}`);
       // Context, not compared: an up with nothing to change is the engine's and program's fixed cost.
@@ -164,7 +125,7 @@ function timeVrlab(reps: number, timeoutS: number): Times & { noop_up_s: number[
         pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"], timeoutMs),
       );
       const down = ok(`pulumi destroy (rep ${i})`, pulumi(["destroy", "--yes"], timeoutMs));
-      const left = leftovers(owner);
+      const left = leaksOf(owner);
       if (left.length > 0) throw new Error(`after destroy, left on the machine: ${left.join(", ")}`);
       times.up_s.push(up.seconds);
       times.down_s.push(down.seconds);
@@ -185,7 +146,7 @@ function timeVrlab(reps: number, timeoutS: number): Times & { noop_up_s: number[
     fs.rmSync(stackFile, { force: true });
     fs.rmSync(backendDir, { recursive: true, force: true });
     fs.rmSync(runRoot, { recursive: true, force: true });
-    const left = leftovers(owner);
+    const left = leaksOf(owner);
     if (left.length > 0) problems.push(`left on the machine: ${left.join(", ")}`);
     if (problems.length > 0) console.error(`lab-updown: cleanup of ${stack}:\n  ${problems.join("\n  ")}`);
   }
@@ -212,19 +173,11 @@ async function main(): Promise<void> {
   const med = (t: Times): { up: number; down: number } => ({ up: median(t.up_s), down: median(t.down_s) });
   const v = med(vrlab);
   const m = med(mininet);
-  const cpus = os.cpus();
   const result = {
     benchmark: "lab-updown",
     date: started.toISOString(),
     topology: "stacks/Pulumi.embedded.yaml: server, 2 bridges, 4 routers x 1,000 routes, timer and generator",
-    machine: {
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? "unknown",
-      memoryMiB: Math.round(os.totalmem() / 2 ** 20),
-      kernel: os.release(),
-      node: process.version,
-      loadAvg1: { start: round(loadStart, 2), end: round(os.loadavg()[0], 2) },
-    },
+    machine: machineInfo(loadStart),
     reps,
     vrlab: {
       what: "wall-clock of `pulumi up --yes --skip-preview` and `pulumi destroy --yes`",
@@ -247,13 +200,7 @@ async function main(): Promise<void> {
     },
     ratio: { up: round(v.up / m.up, 2), down: round(v.down / m.down, 2) },
   };
-  fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-  // Committed, so written as `prettier --check .` wants it.
-  const options = (await prettier.resolveConfig(resultsFile)) ?? {};
-  fs.writeFileSync(
-    resultsFile,
-    await prettier.format(JSON.stringify(result), { ...options, parser: "json" }),
-  );
+  await writeResult(resultsFile, result);
 
   const row = (a: string, b: string, c: string, d: string): string =>
     `${a.padEnd(8)}${b.padStart(14)}${c.padStart(14)}${d.padStart(16)}`;

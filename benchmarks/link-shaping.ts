@@ -16,12 +16,13 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as prettier from "prettier";
 import { udpGoodputMbps, wireBytesForUdpPayload } from "../config/wire";
 import { ETHERNET_EXTRA, burstBytes, shapingScripts } from "../drivers/shaping";
 import { runLocal } from "../remote/local";
 import { runOk } from "../remote/run";
+import { leaksWithPrefix } from "../cli/leaks";
 import { parseIperfUdpServerCsv, type UdpServerReport } from "./iperf";
+import { intFlags, machineInfo, median, round, writeResult } from "./report";
 
 const root = path.resolve(__dirname, "..");
 const resultsFile = path.join(__dirname, "results", "link-shaping.json");
@@ -47,20 +48,11 @@ const plainTheoryMbps = (RATE_MBPS * PAYLOAD_BYTES) / plainWireBytes;
 const vrlabTheoryMbps = udpGoodputMbps(RATE_MBPS, PAYLOAD_BYTES);
 
 function parseArgs(argv: string[]): { reps: number; seconds: number } {
-  let reps = 3;
-  let seconds = 5;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (max: number): number => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`${a} needs an integer from 1 to ${max}`);
-      return v;
-    };
-    if (a === "--reps") reps = value(100);
-    else if (a === "--seconds") seconds = value(600);
-    else throw new Error(`unknown argument ${a}; usage: link-shaping.ts [--reps N] [--seconds S]`);
-  }
-  return { reps, seconds };
+  return intFlags(
+    argv,
+    { reps: { flag: "--reps", value: 3, max: 100 }, seconds: { flag: "--seconds", value: 5, max: 600 } },
+    "link-shaping.ts [--reps N] [--seconds S]",
+  );
 }
 
 /** Runs a command (no shell), for set-up and inspection; throws with its output if it fails. */
@@ -82,13 +74,6 @@ function lines(file: string, args: string[]): string[] {
   return (r.stdout ?? "").split("\n").filter((l) => l !== "");
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 const f = (x: number | null, d = 1): string => (x === null ? "-" : x.toFixed(d));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -154,16 +139,10 @@ function alive(pid: number): boolean {
   }
 }
 
-/** What of this run is still on the machine: namespaces, host links, iperf servers. */
+/** What of this run is still on the machine: namespaces, links, qdiscs, cgroups, iperf servers. */
 function leftovers(): string[] {
-  const namespaces = lines("ip", ["netns", "list"]).map((l) => l.split(" ")[0]);
-  const links = lines("ip", ["-o", "link", "show"]).map((l) => l.split(": ")[1]?.split("@")[0] ?? "");
   const pids = [...servers].map((s) => s.pid).filter((p): p is number => p !== undefined && alive(p));
-  return [
-    ...namespaces.filter((n) => n.startsWith(prefix)).map((n) => `netns ${n}`),
-    ...links.filter((n) => n.startsWith(prefix)).map((n) => `link ${n}`),
-    ...pids.map((p) => `iperf server pid ${p}`),
-  ];
+  return [...leaksWithPrefix(prefix), ...pids.map((p) => `iperf server pid ${p}`)];
 }
 
 /** Synchronous, so it can run from a signal handler too. Returns what it could not remove. */
@@ -450,7 +429,6 @@ async function main(): Promise<void> {
     }
   }
   if (v.failed + p.failed > 0) notes.push(`${v.failed + p.failed} run(s) failed; medians are over the rest`);
-  const cpus = os.cpus();
   const caseJson = (c: Case, s: typeof v) => ({
     what: c.what,
     namespaces: `${c.sendNs} (${c.sendAddr}) -> ${c.recvNs} (${c.recvAddr})`,
@@ -467,16 +445,7 @@ async function main(): Promise<void> {
   const result = {
     benchmark: "link-shaping",
     date: started.toISOString(),
-    machine: {
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? "unknown",
-      memoryMiB: Math.round(os.totalmem() / 2 ** 20),
-      kernel: os.release(),
-      node: process.version,
-      iperf: toolVersion("iperf", ["-v"]),
-      tc: toolVersion("tc", ["-V"]),
-      loadAvg1: { start: round(loadStart, 2), end: round(os.loadavg()[0], 2) },
-    },
+    machine: machineInfo(loadStart, { iperf: toolVersion("iperf", ["-v"]), tc: toolVersion("tc", ["-V"]) }),
     reps,
     seconds,
     setup: {
@@ -500,13 +469,7 @@ async function main(): Promise<void> {
     senderBound: senderBound.map((c) => c.id),
     notes,
   };
-  fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-  // Committed, so written as `prettier --check .` wants it.
-  const options = (await prettier.resolveConfig(resultsFile)) ?? {};
-  fs.writeFileSync(
-    resultsFile,
-    await prettier.format(JSON.stringify(result), { ...options, parser: "json" }),
-  );
+  await writeResult(resultsFile, result);
 
   const row = (...cols: string[]): string =>
     cols.map((col, i) => (i === 0 ? col.padEnd(20) : col.padStart(i === 1 ? 6 : 12))).join("");
