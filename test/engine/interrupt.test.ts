@@ -2,14 +2,12 @@
 // Each time the next refresh, up and destroy converge, and nothing of the stack is left behind.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { ownerTag } from "../../config/names";
-import { PulumiCli } from "../support/cli";
+import { type PulumiCli } from "../support/cli";
+import { repo, TestStack } from "../support/stack";
 import { leaksOf, namespaces } from "../support/lab";
 
 jest.setTimeout(900_000);
-const repo = path.resolve(__dirname, "../..");
 
 /** PIDs of `pid` and everything below it, from /proc. */
 function descendants(pid: number): number[] {
@@ -60,28 +58,19 @@ describe.each(["SIGINT", "SIGKILL"] as const)("pulumi up interrupted by %s", (si
   const stack = `test-${signal.toLowerCase()}-${process.pid}`;
   const owner = `vrlab-${stack}`;
   const prefix = `v${ownerTag(owner)}-`;
-  const stackFile = path.join(repo, "stacks", `Pulumi.${stack}.yaml`);
+  let lab: TestStack;
   let cli: PulumiCli;
-  let runRoot: string;
   const orphans: number[] = [];
 
   beforeAll(() => {
-    runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
-    const embedded = fs.readFileSync(path.join(repo, "stacks", "Pulumi.embedded.yaml"), "utf8");
-    fs.writeFileSync(stackFile, embedded.replace(/^encryptionsalt:.*$/m, ""));
-    cli = new PulumiCli(repo, stack);
-    cli.ok(["stack", "init"]);
-    cli.ok(["config", "set", "vrlab:runRoot", runRoot]);
+    lab = new TestStack(stack);
+    cli = lab.cli;
   });
 
   afterAll(() => {
     // Only the processes of this test's own killed CLI (README: "Recovering an interrupted up").
     for (const p of orphans.filter(alive)) process.kill(p, "SIGKILL");
-    cli.run(["destroy", "--yes"]);
-    cli.run(["stack", "rm", "--yes", "--force"]);
-    fs.rmSync(stackFile, { force: true });
-    cli.dispose();
-    fs.rmSync(runRoot, { recursive: true, force: true });
+    lab?.dispose();
   });
 
   test("the next refresh, up and destroy converge with nothing left behind", async () => {

@@ -1,41 +1,26 @@
 // The vrlab program on the default experiment, from nothing, on the real engine and the real kernel:
 // up, no-change up and refresh, drift found and repaired, destroy, and a leak scan.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ownerTag } from "../../config/names";
-import { PulumiCli } from "../support/cli";
+import { type PulumiCli } from "../support/cli";
 import { cmd, leaksOf, links, namespaces } from "../support/lab";
-
-const repo = path.resolve(__dirname, "../..");
+import { TestStack } from "../support/stack";
 
 describe("the default experiment", () => {
   const stack = `test-program-${process.pid}`;
   const owner = `vrlab-${stack}`;
   const k = (name: string): string => `v${ownerTag(owner)}-${name}`;
+  let lab: TestStack;
   let runRoot: string;
   let cli: PulumiCli;
 
   beforeAll(() => {
-    runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
-    cli = new PulumiCli(repo, stack);
-    // The embedded experiment, under a throwaway stack name (stack rm deletes this file).
-    const embedded = fs.readFileSync(path.join(repo, "stacks", "Pulumi.embedded.yaml"), "utf8");
-    fs.writeFileSync(
-      path.join(repo, "stacks", `Pulumi.${stack}.yaml`),
-      embedded.replace(/^encryptionsalt:.*$/m, ""),
-    );
-    cli.ok(["stack", "init"]);
-    cli.ok(["config", "set", "vrlab:runRoot", runRoot]);
+    lab = new TestStack(stack); // the embedded experiment, under a throwaway stack name
+    ({ cli, runRoot } = lab);
   });
 
-  afterAll(() => {
-    cli.run(["destroy", "--yes"]);
-    cli.run(["stack", "rm", "--yes", "--force"]);
-    fs.rmSync(path.join(repo, "stacks", `Pulumi.${stack}.yaml`), { force: true }); // if the CLI never ran
-    cli.dispose();
-    fs.rmSync(runRoot, { recursive: true, force: true });
-  });
+  afterAll(() => lab?.dispose());
 
   test("stands up the seed's topology, converges, and repairs drift", () => {
     const labDir = path.join(runRoot, owner);

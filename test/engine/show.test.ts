@@ -1,22 +1,18 @@
 // `vrlab show` on a real lab: the embedded experiment stood up by the real engine under a throwaway
 // stack, shown as healthy, then shown as broken once a guest's namespace is deleted behind its back.
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { ownerTag } from "../../config/names";
-import { PulumiCli, type CliResult } from "../support/cli";
+import { type PulumiCli, type CliResult } from "../support/cli";
+import { repo, TestStack } from "../support/stack";
 import { cmd, leaksOf, namespaces } from "../support/lab";
 
-const repo = path.resolve(__dirname, "../..");
 const MINUTE = 60_000;
 
 describe("vrlab show on the default experiment", () => {
   const stack = `test-show-${process.pid}`;
   const owner = `vrlab-${stack}`;
   const k = (name: string): string => `v${ownerTag(owner)}-${name}`;
-  const stackFile = path.join(repo, "stacks", `Pulumi.${stack}.yaml`);
-  let runRoot: string;
+  let lab: TestStack;
   let cli: PulumiCli;
 
   /** `cli/show.ts` as scripts/vrlab runs it, with the throwaway backend's settings. */
@@ -32,23 +28,12 @@ describe("vrlab show on the default experiment", () => {
   };
 
   beforeAll(() => {
-    runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
-    cli = new PulumiCli(repo, stack);
-    // The embedded experiment, under a throwaway stack name (stack rm deletes this file).
-    const embedded = fs.readFileSync(path.join(repo, "stacks", "Pulumi.embedded.yaml"), "utf8");
-    fs.writeFileSync(stackFile, embedded.replace(/^encryptionsalt:.*$/m, ""));
-    cli.ok(["stack", "init"], MINUTE);
-    cli.ok(["config", "set", "vrlab:runRoot", runRoot], MINUTE);
+    lab = new TestStack(stack, undefined, MINUTE); // the embedded experiment, under a throwaway name
+    cli = lab.cli;
     cli.ok(["up", "--yes"], 10 * MINUTE);
   }, 12 * MINUTE);
 
-  afterAll(() => {
-    cli.run(["destroy", "--yes"], 10 * MINUTE);
-    cli.run(["stack", "rm", "--yes", "--force"], MINUTE);
-    fs.rmSync(stackFile, { force: true }); // if the CLI never ran
-    cli.dispose();
-    fs.rmSync(runRoot, { recursive: true, force: true });
-  }, 12 * MINUTE);
+  afterAll(() => lab?.dispose(10 * MINUTE), 21 * MINUTE);
 
   test(
     "shows the stood-up lab as planned, and exits 0",

@@ -2,16 +2,15 @@
 // namespace, reached with a key that is a Pulumi secret and a host key that is always verified.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { ownerTag } from "../../config/names";
-import { PulumiCli } from "../support/cli";
+import { type PulumiCli } from "../support/cli";
+import { TestStack } from "../support/stack";
 import { cmd, leaksOf, links, namespaces } from "../support/lab";
 import { startSshd, type Sshd } from "../support/sshd";
 
 jest.setTimeout(600_000);
-const repo = path.resolve(__dirname, "../..");
 
 function experiment(sshd: Sshd, hostKey: string): unknown {
   const connection = {
@@ -75,10 +74,9 @@ describe("provisioning over SSH", () => {
   const stack = `test-ssh-${process.pid}`;
   const owner = `vrlab-${stack}`;
   const k = (name: string): string => `v${ownerTag(owner)}-${name}`;
-  const stackFile = path.join(repo, "stacks", `Pulumi.${stack}.yaml`);
   let sshd: Sshd;
+  let lab: TestStack;
   let cli: PulumiCli;
-  let runRoot: string;
   let sshdNs: string;
 
   beforeAll(async () => {
@@ -86,15 +84,12 @@ describe("provisioning over SSH", () => {
     sshdNs = `vrt-ssh-${(process.pid & 0xffff).toString(16).padStart(4, "0")}`;
     // The server's physical NIC, which the lab puts in bridge gen and must give back on destroy.
     cmd("ip", "-n", sshdNs, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0-peer"); // no dummy module here
-    runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-run-"));
     // A key that is not the server's: the first up must refuse it.
     const wrong = path.join(sshd.dir, "wrong_host_key");
     execFileSync("ssh-keygen", ["-q", "-N", "", "-t", "ed25519", "-f", wrong]);
     const wrongKey = fs.readFileSync(`${wrong}.pub`, "utf8").trim();
-    fs.writeFileSync(stackFile, stringify({ config: { "vrlab:experiment": experiment(sshd, wrongKey) } }));
-    cli = new PulumiCli(repo, stack);
-    cli.ok(["stack", "init"]);
-    cli.ok(["config", "set", "vrlab:runRoot", runRoot]);
+    lab = new TestStack(stack, stringify({ config: { "vrlab:experiment": experiment(sshd, wrongKey) } }));
+    cli = lab.cli;
     cli.check(
       ["config", "set"],
       cli.run(["config", "set", "--secret", "vrlab:serverKey"], 60_000, sshd.clientPrivateKey),
@@ -102,12 +97,8 @@ describe("provisioning over SSH", () => {
   });
 
   afterAll(async () => {
-    cli?.run(["destroy", "--yes"]);
-    cli?.run(["stack", "rm", "--yes", "--force"]);
-    fs.rmSync(stackFile, { force: true });
-    cli?.dispose();
+    lab?.dispose();
     await sshd?.stop();
-    if (runRoot) fs.rmSync(runRoot, { recursive: true, force: true });
   });
 
   test("a wrong host key is refused with a clear error, and nothing is made", () => {
