@@ -1,7 +1,7 @@
-// benchmarks/iperf.ts against output recorded from iperf 2.1.8 (test/fixtures/iperf/README.md).
+// benchmarks/parse/iperf.ts against output recorded from iperf 2.1.8 (test/fixtures/iperf/README.md).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseIperfUdpServerCsv } from "../../benchmarks/iperf";
+import { parseIperfUdpServerCsv } from "../../benchmarks/parse/iperf";
 
 const fixture = (name: string): string =>
   fs.readFileSync(path.resolve(__dirname, "../fixtures/iperf", name), "utf8");

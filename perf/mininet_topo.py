@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The baseline of benchmarks/lab-updown.ts: the embedded default topology (stacks/Pulumi.embedded.yaml)
+"""The baseline of perf/lab-updown.ts: the embedded default topology (stacks/Pulumi.embedded.yaml)
 stood up and torn down by Mininet (Debian's mininet 2.3, Linux bridges, no controller).
 
     mininet_topo.py [REPS]      (root; default 3 repetitions)

@@ -3,14 +3,14 @@
 // at 1472/1538 x 1000 = 957.1 Mb/s (config/wire.ts), where plain `tbf rate 1gbit` charges only the
 // 1514 bytes the kernel sees and lets ~972.3 Mb/s through.
 //
-//   npx ts-node benchmarks/link-shaping.ts [--reps N] [--seconds S]   (root; or `scripts/vrlab bench link-shaping`)
+//   npx ts-node perf/link-shaping.ts [--reps N] [--seconds S]   (root; or `scripts/vrlab bench link-shaping`)
 //
 // Two cases, each on its own veth pair between two throwaway namespaces (vbs-<pid hex>-a/-b and -c/-d,
 // addresses from 198.18.252.0/24 only): "vrlab", the sender's end shaped by the apply script
 // shapingScripts() renders and confirmed with its read script; and "plain tbf", shaped by hand with
 // `tc qdisc replace ... root tbf rate 1gbit burst 125000 latency 50ms` (vrlab's burst). For each case and
 // repetition an iperf2 UDP client offers 1200 Mb/s of 1472-byte datagrams for S seconds; the goodput is
-// what the server received. Writes benchmarks/results/link-shaping.json (raw goodputs, medians, the
+// what the server received. Writes perf/results/link-shaping.json (raw goodputs, medians, the
 // theoretical ceilings and the ratios) and prints a table.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -21,8 +21,8 @@ import { ETHERNET_EXTRA, burstBytes, shapingScripts } from "../drivers/shaping";
 import { runLocal } from "../remote/local";
 import { runOk } from "../remote/run";
 import { leaksWithPrefix } from "../cli/leaks";
-import { parseIperfUdpServerCsv, type UdpServerReport } from "./iperf";
-import { intFlags, machineInfo, median, round, writeResult } from "./report";
+import { parseIperfUdpServerCsv, type UdpServerReport } from "../benchmarks/parse/iperf";
+import { intFlags, machineInfo, median, round, writeResult } from "./common";
 
 const root = path.resolve(__dirname, "..");
 const resultsFile = path.join(__dirname, "results", "link-shaping.json");

@@ -1,11 +1,11 @@
 // How long vrlab takes to stand up and tear down the default experiment (stacks/Pulumi.embedded.yaml),
-// against the same topology stood up by Mininet in the same run (benchmarks/mininet_topo.py).
+// against the same topology stood up by Mininet in the same run (perf/mininet_topo.py).
 //
-//   npx ts-node benchmarks/lab-updown.ts [--reps N] [--timeout S]     (root; or `scripts/vrlab bench lab-updown`)
+//   npx ts-node perf/lab-updown.ts [--reps N] [--timeout S]     (root; or `scripts/vrlab bench lab-updown`)
 //
 // Each repetition times `pulumi up --yes --skip-preview` and `pulumi destroy --yes` (what
 // `scripts/vrlab up` and `destroy` run) wall-clock, on a throwaway stack and file backend; then the
-// Mininet script runs N times. Writes benchmarks/results/lab-updown.json with the raw seconds, the
+// Mininet script runs N times. Writes perf/results/lab-updown.json with the raw seconds, the
 // medians and the ratios vrlab/Mininet, and prints a table.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { leaksOf, namespaces as namespacesOnHost } from "../cli/leaks";
 import { kernelName } from "../config/names";
-import { intFlags, machineInfo, median, round, writeResult } from "./report";
+import { intFlags, machineInfo, median, round, writeResult } from "./common";
 
 const root = path.resolve(__dirname, "..");
 const resultsFile = path.join(__dirname, "results", "lab-updown.json");
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       },
     },
     mininet: {
-      what: "in-process Mininet build+start+forwarding+routes, and net.stop() (benchmarks/mininet_topo.py)",
+      what: "in-process Mininet build+start+forwarding+routes, and net.stop() (perf/mininet_topo.py)",
       ...mininet,
       up_s: mininet.up_s.map((x) => round(x)),
       down_s: mininet.down_s.map((x) => round(x)),
