@@ -6,9 +6,15 @@ import { Testbed } from "./components/testbed";
 
 const config = new pulumi.Config("vrlab");
 const experiment = experimentFromStack(__dirname);
-const testbed = new Testbed("lab", { experiment, runRoot: config.get("runRoot") });
+const testbed = new Testbed("lab", {
+  experiment,
+  runRoot: config.get("runRoot"),
+  suiteRun: config.get("suiteRun"),
+});
 
 export const labDirectory = testbed.workspace;
 export const nodes = testbed.nodes;
 export const lab = testbed.lab;
 export const hypervisor = experiment.server.hypervisor;
+/** The benchmark suite's results (harness/results.schema.json); `scripts/vrlab report` draws them. */
+export const results = testbed.results;

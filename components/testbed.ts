@@ -4,7 +4,9 @@ import { drivers } from "../drivers";
 import { bridgeScripts, namespaceScripts, nicPortScripts } from "../drivers/linux";
 import { Scripted } from "../drivers/scripted";
 import { workspaceScripts } from "../drivers/workspace";
-import { type ServerHost } from "../drivers/types";
+import { type GuestExec, type ServerHost } from "../drivers/types";
+import { labSpecOf } from "./labSpec";
+import { Suite, toolsDir } from "./suite";
 import { LabNode } from "./labNode";
 import { Machine } from "./machine";
 import { planLab, type LabPlan } from "./plan";
@@ -17,6 +19,8 @@ export interface TestbedArgs {
   runRoot?: string;
   /** Owner of every kernel object, `<project>-<stack>`. Default: the current project and stack. */
   owner?: string;
+  /** Bump to re-run the benchmark suite with nothing else changed (config `vrlab:suiteRun`). */
+  suiteRun?: string;
 }
 
 /** How the drivers reach a machine; SSH keys and passwords are read as Pulumi secrets. */
@@ -50,6 +54,8 @@ export class Testbed extends pulumi.ComponentResource {
   public readonly nodes: pulumi.Output<string[]>;
   /** The topology as kernel objects (namespaces, bridges, veth ends), for `vrlab show`. */
   public readonly lab: pulumi.Output<LabPlan>;
+  /** What the benchmark suite measured (harness/results.schema.json); undefined without benchmarks. */
+  public readonly results?: pulumi.Output<Record<string, unknown>>;
 
   constructor(name: string, args: TestbedArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vrlab:lab:Testbed", name, {}, opts);
@@ -123,15 +129,21 @@ export class Testbed extends pulumi.ComponentResource {
       );
     });
 
+    const execs = new Map<string, GuestExec>();
+    const ready: pulumi.Resource[] = [...bridges];
     const guests = plan.guests.map((g, i) => {
       const node = new LabNode("Guest", `${name}-${g.name}`, e.guests[i], {
         parent: server,
         dependsOn: bridges,
       });
       const made = driver?.guest(host, g, { parent: node, dependsOn: bridges, prefix: `${name}-${g.name}` });
+      if (made) {
+        execs.set(g.name, made.exec);
+        ready.push(...made.ready);
+      }
       if (g.routes) {
         const table = e.routingTables.find((t) => t.name === g.routes?.table);
-        new RoutingTable(
+        const routes = new RoutingTable(
           `${name}-${g.name}-${g.routes.table}`,
           {
             spec: table,
@@ -139,6 +151,7 @@ export class Testbed extends pulumi.ComponentResource {
           },
           { parent: node, dependsOn: made?.ready ?? [] },
         );
+        ready.push(routes);
       }
       return node;
     });
@@ -157,11 +170,47 @@ export class Testbed extends pulumi.ComponentResource {
       );
     });
 
+    ready.push(...machines);
+
+    // The post-deploy stage: the benchmarks, once everything above exists.
+    const tools = toolsDir();
+    if (driver && e.benchmarks.length > 0 && !tools && !pulumi.runtime.isDryRun()) {
+      throw new Error(
+        "VRLAB_TOOLS_DIR is not set or missing: run scripts/setup.sh (it builds vrlab's benchmark tools)",
+      );
+    }
+    const suite =
+      driver && e.benchmarks.length > 0
+        ? new Suite(
+            `${name}-suite`,
+            {
+              experiment: e,
+              lab: labSpecOf(e, plan, execs, host.target, tools ?? "/nonexistent"),
+              credentials: {
+                server: host.credentials,
+                timer: e.timer.connection.kind === "ssh" ? hostOf(e.timer.connection).credentials : undefined,
+                generator:
+                  e.generator.connection.kind === "ssh"
+                    ? hostOf(e.generator.connection).credentials
+                    : undefined,
+              },
+              runTrigger: args.suiteRun,
+            },
+            { parent: this, dependsOn: [workspace, ...ready] },
+          )
+        : undefined;
+    this.results = suite?.results;
+
     this.workspace = workspace.identity.apply((i) => i.dir);
     this.lab = pulumi.output(plan);
     this.nodes = pulumi
       .output([server, ...bridgeNodes, ...guests, ...machines].map((n) => n.urn))
       .apply((urns) => urns.map((u) => u.split("::").pop() ?? u));
-    this.registerOutputs({ workspace: this.workspace, nodes: this.nodes, lab: this.lab });
+    this.registerOutputs({
+      workspace: this.workspace,
+      nodes: this.nodes,
+      lab: this.lab,
+      results: this.results,
+    });
   }
 }

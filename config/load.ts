@@ -62,8 +62,14 @@ const builtin = Object.fromEntries(
 ) as Defaults;
 const sshProps = schema.definitions.connection.oneOf[1].properties as Record<string, { default?: unknown }>;
 const sshDefault = <T>(k: string): T => sshProps[k].default as T;
-const benchProps = schema.definitions.benchmark.properties as Record<string, { default?: unknown }>;
-const benchDefault = (k: "repetitions" | "durationS"): number => benchProps[k].default as number;
+type Branch = { properties: Record<string, { const?: string; default?: unknown }> };
+const benchBranches = (schema.definitions.benchmark as unknown as { oneOf: Branch[] }).oneOf;
+/** A benchmark's defaults: those of its kind's branch of the schema's union. */
+function benchDefaults(kind: string): Record<string, unknown> {
+  const branch = benchBranches.find((b) => b.properties.kind.const === kind);
+  const props = Object.entries(branch?.properties ?? {});
+  return Object.fromEntries(props.filter(([, p]) => p.default !== undefined).map(([k, p]) => [k, p.default]));
+}
 
 function connection(c: Connection): Connection {
   if (c.kind !== "ssh") return c;
@@ -112,11 +118,7 @@ export function resolve(raw: RawExperiment): Experiment {
     timer: machine(raw.timer),
     generator: machine(raw.generator),
     benchmarks: (raw.benchmarks ?? []).map(
-      (b): Benchmark => ({
-        ...b,
-        repetitions: b.repetitions ?? benchDefault("repetitions"),
-        durationS: b.durationS ?? benchDefault("durationS"),
-      }),
+      (b): Benchmark => ({ ...benchDefaults(b.kind), ...b }) as Benchmark,
     ),
   };
 }

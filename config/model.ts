@@ -86,11 +86,12 @@ export interface RoutingTable {
   file?: string;
 }
 
+/** One benchmark, its kind's defaults resolved (the schema's union has a branch per kind). */
 export interface Benchmark {
   kind: BenchmarkKind;
   guests?: string[];
   repetitions: number;
-  durationS: number;
+  durationS?: number;
   digitsLog2?: number;
   sizeMiB?: number;
   rounds?: number;

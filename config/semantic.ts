@@ -9,12 +9,12 @@ import {
   prefixSize,
   type Prefix,
 } from "./addr";
+import { checkBenchmarkFit, checkOfferedLoad } from "./benchChecks";
 import { type ConfigProblem } from "./errors";
 import { IFNAMSIZ, MAX_OWNED_NAME } from "./names";
 import { type Experiment, type GuestKind, type Hypervisor, type Machine } from "./model";
-import { maxPps, wireBytesForFrame, wireBytesForUdpPayload, wireMbps } from "./wire";
 
-type Problem = Omit<ConfigProblem, "line">;
+export type Problem = Omit<ConfigProblem, "line">;
 
 /** What each hypervisor runs; `native` runs the benchmarks on the server itself. */
 export const GUEST_KINDS: Record<Hypervisor, GuestKind[]> = {
@@ -131,7 +131,9 @@ export function checkReferences(e: Experiment): Problem[] {
   });
   machines(e).forEach(({ m, path }) => missing(`${path}.link.bridge`, "bridge", m.link.bridge, bridges));
   e.benchmarks.forEach((b, bi) => {
-    b.guests?.forEach((g, i) => missing(`benchmarks[${bi}].guests[${i}]`, "guest", g, guests));
+    // `native` is the server itself: the paper's reference, measured beside the guests.
+    const systems = new Set([...guests, "native"]);
+    b.guests?.forEach((g, i) => missing(`benchmarks[${bi}].guests[${i}]`, "guest", g, systems));
     b.routingTables?.forEach((t, i) =>
       missing(`benchmarks[${bi}].routingTables[${i}]`, "routing table", t, tables),
     );
@@ -273,36 +275,6 @@ export function checkGuestKinds(e: Experiment): Problem[] {
   );
 }
 
-export function checkOfferedLoad(e: Experiment): Problem[] {
-  const out: Problem[] = [];
-  const link = Math.min(e.generator.link.rateMbps, e.generator.nic.rateMbps);
-  e.benchmarks.forEach((b, i) => {
-    const path = `benchmarks[${i}]`;
-    if (b.kind === "forwarding" && b.offeredPps !== undefined) {
-      const frame = b.frameBytes ?? 64;
-      const wire = wireBytesForFrame(frame);
-      if (b.offeredPps > maxPps(link, wire)) {
-        out.push({
-          path: `${path}.offeredPps`,
-          message: `${b.offeredPps} packets/s of ${frame}-byte frames need ${wireMbps(b.offeredPps, wire).toFixed(1)} Mb/s on the wire (${wire} bytes each with preamble and gap), more than the generator's ${link} Mb/s link carries (at most ${maxPps(link, wire)} packets/s)`,
-        });
-      }
-    }
-    if ((b.kind === "iperf-udp" || b.kind === "fairness") && b.offeredMbps !== undefined) {
-      const payload = b.payloadBytes ?? 1472;
-      const pps = Math.ceil((b.offeredMbps * 1e6) / (payload * 8));
-      const wire = wireBytesForUdpPayload(payload);
-      if (pps > maxPps(link, wire)) {
-        out.push({
-          path: `${path}.offeredMbps`,
-          message: `${b.offeredMbps} Mb/s of ${payload}-byte UDP payloads needs ${wireMbps(pps, wire).toFixed(1)} Mb/s on the wire, more than the generator's ${link} Mb/s link carries`,
-        });
-      }
-    }
-  });
-  return out;
-}
-
 export const SEMANTIC_CHECKS = [
   checkNames,
   checkReferences,
@@ -310,4 +282,5 @@ export const SEMANTIC_CHECKS = [
   checkCapacity,
   checkGuestKinds,
   checkOfferedLoad,
+  checkBenchmarkFit,
 ];

@@ -1,9 +1,13 @@
 // The lab's OS-level virtualization: a guest is a network namespace whose processes run in a cgroup
 // with its CPU and memory limits, and whose NICs are veth pairs into the server's bridges.
-import { cgroupScripts } from "./cgroup";
+import { arg } from "../remote/shell";
+import { cgroupJoinPreamble, cgroupScripts } from "./cgroup";
 import { namespaceScripts, portScripts } from "./linux";
 import { Scripted } from "./scripted";
 import { type HypervisorDriver } from "./types";
+
+const unsupportedRemote = (ns: string): string =>
+  `echo "benchmarks in namespace ${arg("ifname", ns).toString().replace(/'/g, "")} of a remote server are not supported yet" >&2; exit 1`;
 
 export const netnsDriver: HypervisorDriver = {
   kind: "netns",
@@ -40,7 +44,17 @@ export const netnsDriver: HypervisorDriver = {
           { parent, dependsOn: [...dependsOn, ns] },
         ),
     );
-    return { ready: [ns, cgroup, ...ports], routesNs: g.kernel };
+    // The guest's processes: in its namespace, charged to its cgroup. A remote server's namespaces
+    // would need the harness to re-enter them over SSH, which it does not do yet.
+    const exec =
+      host.target.kind === "local"
+        ? { target: { kind: "local" as const, netns: g.kernel }, preamble: cgroupJoinPreamble(g.kernel) }
+        : { target: host.target, credentials: host.credentials, preamble: unsupportedRemote(g.kernel) };
+    return {
+      ready: [ns, cgroup, ...ports],
+      routesNs: g.kernel,
+      exec: { ...exec, scratchDir: `/var/tmp/vrlab/${g.kernel}` },
+    };
   },
 };
 

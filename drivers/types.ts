@@ -20,11 +20,23 @@ export interface GuestSpec {
   ports: { hostEnd: string; bridge: string; ns: string; ifname: string; address: string }[];
 }
 
+/** How to run a command inside a guest: the harness runs its benchmarks there. */
+export interface GuestExec {
+  target: Target;
+  credentials?: pulumi.Input<Credentials>;
+  /** Trusted shell lines run first (e.g. joining the guest's cgroup). */
+  preamble?: string;
+  /** A directory on the guest's own disk (never tmpfs) that the harness may fill and remove. */
+  scratchDir: string;
+}
+
 export interface DeclaredGuest {
   /** Resources that must exist before anything runs in the guest. */
   ready: pulumi.Resource[];
   /** The namespace in which the guest's routing table lives. */
   routesNs: string;
+  /** Where the guest's commands run. */
+  exec: GuestExec;
 }
 
 export interface GuestOptions {

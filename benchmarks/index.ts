@@ -1,0 +1,12 @@
+// The experiment's benchmarks, in the paper's order. Adding one is a module and a line here.
+import { bonnie } from "./bonnie";
+import { masr } from "./masr";
+import { BenchmarkRegistry } from "./registry";
+import { superpi } from "./superpi";
+import { zfg } from "./zfg";
+
+export const benchmarks = new BenchmarkRegistry()
+  .register(superpi)
+  .register(masr)
+  .register(bonnie)
+  .register(zfg);

@@ -1,0 +1,82 @@
+// The post-deploy stage: once the whole testbed exists, run the experiment's benchmarks through the
+// externally timed harness and export the results. It re-runs only when the lab, the benchmarks, the
+// tools or the user's run trigger (`vrlab:suiteRun`) change; a second `up` with nothing changed runs nothing.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { type Experiment } from "../config/model";
+import { type Credentials } from "../remote/types";
+import { benchmarkRuns, type LabSpecData } from "./labSpec";
+import { suiteProvider } from "./suiteProvider";
+
+export interface SuiteArgs {
+  experiment: Experiment;
+  /** The lab as the harness sees it (components/labSpec.ts). */
+  lab: LabSpecData;
+  /** SSH credentials by machine name (server, timer, generator); secrets. */
+  credentials: Record<string, pulumi.Input<Credentials> | undefined>;
+  /** Bump to re-run the suite with nothing else changed. Default: "". */
+  runTrigger?: string;
+  /** Directory for the raw samples file. Default: `$VRLAB_STATE_DIR/results/<project>-<stack>`. */
+  samplesDir?: string;
+}
+
+const digest = (x: unknown): string => createHash("sha256").update(JSON.stringify(x)).digest("hex");
+
+/** The vrlab project's root, where harness/main.ts lives. */
+const ROOT = path.resolve(__dirname, "..");
+
+class SuiteRun extends pulumi.dynamic.Resource {
+  declare public readonly results: pulumi.Output<Record<string, unknown>>;
+  constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+    super(suiteProvider, name, props, opts, "vrlab/bench", "Suite");
+  }
+}
+
+export class Suite extends pulumi.ComponentResource {
+  /** The results document (harness/results.schema.json). */
+  public readonly results: pulumi.Output<Record<string, unknown>>;
+
+  constructor(name: string, args: SuiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vrlab:bench:Suite", name, {}, opts);
+    const runs = benchmarkRuns(args.experiment);
+    const configDigest = digest(args.experiment);
+    const trigger = { lab: args.lab, runs, runTrigger: args.runTrigger ?? "" };
+    const runId = digest(trigger).slice(0, 12);
+    const stateDir = process.env.VRLAB_STATE_DIR ?? path.join(os.homedir(), ".local/state/vrlab");
+    const samplesDir = args.samplesDir ?? path.join(stateDir, "results", args.lab.owner);
+    const input = {
+      lab: args.lab,
+      runs,
+      runId,
+      configDigest,
+      samplesFile: path.join(samplesDir, `${runId}.samples.json`),
+    };
+    const credentials = pulumi.secret(
+      pulumi
+        .all(Object.entries(args.credentials).map(([k, v]) => pulumi.output(v).apply((c) => [k, c] as const)))
+        .apply((pairs) => Object.fromEntries(pairs.filter(([, c]) => c !== undefined))),
+    );
+    const run = new SuiteRun(
+      `${name}-run`,
+      { trigger, input, credentials, root: ROOT, results: undefined },
+      {
+        parent: this,
+        additionalSecretOutputs: ["credentials"],
+        // The paper's full sizes take hours on a slow guest; the engine's default would cut them short.
+        customTimeouts: { create: "24h", update: "24h" },
+      },
+    );
+    this.results = run.results;
+    this.registerOutputs({ results: this.results });
+  }
+}
+
+/** The compiled tools' directory, resolved so a rebuild (a new hash directory) re-runs the suite. */
+export function toolsDir(): string | undefined {
+  const dir = process.env.VRLAB_TOOLS_DIR;
+  if (!dir || !fs.existsSync(dir)) return undefined;
+  return fs.realpathSync(dir);
+}
