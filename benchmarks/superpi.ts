@@ -32,7 +32,7 @@ export const superpi: BenchmarkModule<SuperPiOptions> = {
       ctx,
       systems,
       () => `${bin} ${n}`,
-      // 2^22 digits take about a minute here; a virtualized CPU may be many times slower.
+      // 2^22 digits take about 8 s here (half of it the check); a virtualized CPU may be far slower.
       Math.max(120_000, 2 ** (o.digitsLog2 - 22) * 3_600_000),
       (t) => {
         const kv = keyValues(t.stdout);

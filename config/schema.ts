@@ -66,11 +66,15 @@ function sentence(e: ErrorObject): { at: (string | number)[]; message: string } 
       const forms = ((e.schema as { required?: string[] }[]) ?? []).flatMap((f) => f.required ?? []);
       return { at, message: `must give exactly one of: ${forms.join(", ")}` };
     }
-    case "discriminator":
+    case "discriminator": {
+      // The forms the union allows, read from its branches (connection kinds, benchmark kinds).
+      const branches = (e.parentSchema as { oneOf?: { properties?: { kind?: { const?: string } } }[] }).oneOf;
+      const kinds = (branches ?? []).map((b) => b.properties?.kind?.const).filter((k) => k !== undefined);
       return {
         at,
-        message: `kind must be one of local, ssh, not ${JSON.stringify((e.data as { kind?: unknown })?.kind)}`,
+        message: `kind must be one of ${kinds.join(", ")}, not ${JSON.stringify((e.data as { kind?: unknown })?.kind)}`,
       };
+    }
     default:
       return { at, message: e.message ?? `fails ${e.keyword}` };
   }

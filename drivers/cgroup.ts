@@ -72,14 +72,3 @@ done`,
     },
   };
 }
-
-/**
- * Shell lines that move the running shell into the guest's cgroup, so everything a benchmark then
- * starts is charged to the guest's CPU quota and memory limit (the harness runs them first).
- */
-export function cgroupJoinPreamble(cgroup: string): string {
-  return `CG=${arg("ifname", cgroup).toString()}
-${DETECT.trim()}
-for d in "$(cpu)" "$(mem)"; do echo $$ > "$d/cgroup.procs"; done
-unset CG V`;
-}

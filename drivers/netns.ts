@@ -1,7 +1,7 @@
 // The lab's OS-level virtualization: a guest is a network namespace whose processes run in a cgroup
 // with its CPU and memory limits, and whose NICs are veth pairs into the server's bridges.
 import { arg } from "../remote/shell";
-import { cgroupJoinPreamble, cgroupScripts } from "./cgroup";
+import { cgroupScripts } from "./cgroup";
 import { namespaceScripts, portScripts } from "./linux";
 import { Scripted } from "./scripted";
 import { type HypervisorDriver } from "./types";
@@ -48,7 +48,7 @@ export const netnsDriver: HypervisorDriver = {
     // would need the harness to re-enter them over SSH, which it does not do yet.
     const exec =
       host.target.kind === "local"
-        ? { target: { kind: "local" as const, netns: g.kernel }, preamble: cgroupJoinPreamble(g.kernel) }
+        ? { target: { kind: "local" as const, netns: g.kernel, cgroup: g.kernel } }
         : { target: host.target, credentials: host.credentials, preamble: unsupportedRemote(g.kernel) };
     return {
       ready: [ns, cgroup, ...ports],

@@ -3,7 +3,25 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { DEFAULT_TIMEOUT_MS, RunOptions, RunResult, describeTarget, remoteError, tailOf } from "./types";
 
-export type LocalTarget = { kind: "local"; netns?: string };
+export type LocalTarget = { kind: "local"; netns?: string; cgroup?: string };
+
+// Joins cgroup $1 (v2 where the host has cpu and memory there, else v1's cpu and memory hierarchies)
+// and then execs the rest of the arguments. It runs before `ip netns exec`, whose fresh /sys has no
+// cgroup mounts. Failing to join is an error: an unlimited guest would be measured wrong.
+const JOIN_CGROUP = `CG=$1; shift
+B=/sys/fs/cgroup
+if grep -qw cpu $B/cgroup.controllers 2>/dev/null && grep -qw memory $B/cgroup.controllers; then D="$B/$CG"
+else D="$B/cpu/$CG $B/memory/$CG"; fi
+for d in $D; do echo $$ > "$d/cgroup.procs" || { echo "vrlab: cannot join cgroup $d" >&2; exit 125; }; done
+exec "$@"`;
+
+/** The argv that runs `script` on a local target. */
+export function localArgv(target: LocalTarget, script: string): string[] {
+  const inner = target.netns
+    ? ["ip", "netns", "exec", target.netns, "sh", "-c", script]
+    : ["sh", "-c", script];
+  return target.cgroup ? ["sh", "-c", JOIN_CGROUP, "vrlab-cgroup", target.cgroup, ...inner] : inner;
+}
 
 /** Shell convention for a process killed by a signal: 128 + its number; -1 if the name is unknown. */
 export function signalExitCode(signal: string | null | undefined): number {
@@ -19,9 +37,7 @@ export function signalExitCode(signal: string | null | undefined): number {
 export function runLocal(target: LocalTarget, script: string, opts: RunOptions = {}): Promise<RunResult> {
   const host = describeTarget(target);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const argv = target.netns
-    ? ["ip", "netns", "exec", target.netns, "sh", "-c", script]
-    : ["sh", "-c", script];
+  const argv = localArgv(target, script);
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -6,7 +6,12 @@
 
 /** Where a script runs: this machine (optionally inside a network namespace), or over SSH. */
 export type Target =
-  | { kind: "local"; netns?: string }
+  | {
+      kind: "local";
+      netns?: string;
+      /** A cgroup (name under each controller's hierarchy) the script joins first, from the host's view. */
+      cgroup?: string;
+    }
   | {
       kind: "ssh";
       host: string;
@@ -54,7 +59,9 @@ export function tailOf(stdout: string, stderr: string, lines = TAIL_LINES): stri
 
 /** The name a target is known by in messages: `local`, `local netns X`, `ssh root@198.18.0.10:22`. */
 export function describeTarget(t: Target): string {
-  if (t.kind === "local") return t.netns ? `local netns ${t.netns}` : "local";
+  if (t.kind === "local") {
+    return `local${t.netns ? ` netns ${t.netns}` : ""}${t.cgroup ? ` cgroup ${t.cgroup}` : ""}`;
+  }
   return `ssh ${t.user}@${t.host}:${t.port}`;
 }
 

@@ -13,6 +13,9 @@ export VRLAB_STATE_DIR="${VRLAB_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}
 export VRLAB_PULUMI_VERSION="3.248.0"
 export VRLAB_LANGHOST_SDK_VERSION="3.68.0"
 export VRLAB_ENGINE_DIR="$VRLAB_CACHE/engine/pulumi-v$VRLAB_PULUMI_VERSION-langhost-v$VRLAB_LANGHOST_SDK_VERSION"
+# The compiled benchmark tools (superpi, masr, vrmark): scripts/build-tools.sh points `current`
+# at the build of the present sources.
+export VRLAB_TOOLS_DIR="$VRLAB_CACHE/tools/current/bin"
 
 # The engine is ours alone: its own home, no update checks, no plugin downloads, no prompts.
 export PULUMI_HOME="$VRLAB_CACHE/pulumi-home"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# All set-up on a fresh machine, idempotent: apt packages, npm modules, the engine, the state
-# backend and the passphrase file. A second run only checks and returns.
+# All set-up on a fresh machine, idempotent: apt packages, npm modules, the engine, the benchmark
+# tools, the state backend and the passphrase file. A second run only checks and returns.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$VRLAB_ROOT"
@@ -28,7 +28,10 @@ fi
 # 3. The engine, built from Go modules and cached by version.
 scripts/setup-engine.sh
 
-# 4. State backend and passphrase: local files, no account, never a prompt.
+# 4. The C benchmark tools, built from source and cached by its hash.
+scripts/build-tools.sh
+
+# 5. State backend and passphrase: local files, no account, never a prompt.
 mkdir -p "$VRLAB_STATE_DIR" "$PULUMI_HOME"
 chmod 700 "$VRLAB_STATE_DIR"
 if [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] && [ ! -s "$PULUMI_CONFIG_PASSPHRASE_FILE" ]; then

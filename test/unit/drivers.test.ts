@@ -243,10 +243,10 @@ describe("driver registry", () => {
     const r = new DriverRegistry().register({
       kind: "a",
       guestKinds: [],
-      guest: () => ({ ready: [], routesNs: "" }),
+      guest: () => ({ ready: [], routesNs: "", exec: { target: { kind: "local" }, scratchDir: "/tmp/x" } }),
     });
     expect(() =>
-      r.register({ kind: "a", guestKinds: [], guest: () => ({ ready: [], routesNs: "" }) }),
+      r.register({ kind: "a", guestKinds: [], guest: () => ({ ready: [], routesNs: "", exec: { target: { kind: "local" }, scratchDir: "/tmp/x" } }) }),
     ).toThrow('hypervisor driver "a" is registered twice');
     expect(() => r.get("xen")).toThrow('no driver for hypervisor "xen"; this build supports: a');
   });
