@@ -132,11 +132,20 @@ export function defaultSystems(e: Experiment, b: Benchmark): string[] {
   return ["netns", "native"].includes(e.server.hypervisor) ? [...guests, NATIVE] : guests;
 }
 
-/** The harness's runs: one per benchmark, its own options apart from the fields every kind has. */
+/**
+ * The harness's runs: one per benchmark, its own options apart from the fields every kind has. A
+ * forwarding benchmark that compares routing tables becomes one run per table, on its routers.
+ */
 export function benchmarkRuns(e: Experiment) {
-  return e.benchmarks.map((b, index) => {
-    const common = new Set(["kind", "guests", "repetitions"]);
+  const common = new Set(["kind", "guests", "repetitions", "routingTables"]);
+  return e.benchmarks.flatMap((b, index) => {
     const options = Object.fromEntries(Object.entries(b).filter(([k]) => !common.has(k)));
-    return { index, kind: b.kind, repetitions: b.repetitions, systems: defaultSystems(e, b), options };
+    const run = { index, kind: b.kind, repetitions: b.repetitions, systems: defaultSystems(e, b), options };
+    if (!b.routingTables) return [run];
+    return b.routingTables.map((table) => ({
+      ...run,
+      systems: run.systems.filter((name) => e.guests.find((g) => g.name === name)?.routingTable === table),
+      options: { ...options, routingTable: table },
+    }));
   });
 }

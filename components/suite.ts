@@ -19,7 +19,7 @@ export interface SuiteArgs {
   credentials: Record<string, pulumi.Input<Credentials> | undefined>;
   /** Bump to re-run the suite with nothing else changed. Default: "". */
   runTrigger?: string;
-  /** Directory for the raw samples file. Default: `$VRLAB_STATE_DIR/results/<project>-<stack>`. */
+  /** Directory for the raw samples file. Default: `<file backend>/results/<project>-<stack>`. */
   samplesDir?: string;
 }
 
@@ -45,8 +45,7 @@ export class Suite extends pulumi.ComponentResource {
     const configDigest = digest(args.experiment);
     const trigger = { lab: args.lab, runs, runTrigger: args.runTrigger ?? "" };
     const runId = digest(trigger).slice(0, 12);
-    const stateDir = process.env.VRLAB_STATE_DIR ?? path.join(os.homedir(), ".local/state/vrlab");
-    const samplesDir = args.samplesDir ?? path.join(stateDir, "results", args.lab.owner);
+    const samplesDir = args.samplesDir ?? path.join(stateDir(), "results", args.lab.owner);
     const input = {
       lab: args.lab,
       runs,
@@ -72,6 +71,13 @@ export class Suite extends pulumi.ComponentResource {
     this.results = run.results;
     this.registerOutputs({ results: this.results });
   }
+}
+
+/** Beside the stack: the file backend's directory when there is one, else vrlab's state directory. */
+function stateDir(): string {
+  const backend = process.env.PULUMI_BACKEND_URL ?? "";
+  if (backend.startsWith("file://")) return backend.slice("file://".length);
+  return process.env.VRLAB_STATE_DIR ?? path.join(os.homedir(), ".local/state/vrlab");
 }
 
 /** The compiled tools' directory, resolved so a rebuild (a new hash directory) re-runs the suite. */

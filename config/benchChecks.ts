@@ -62,6 +62,17 @@ export function checkBenchmarkFit(e: Experiment): Problem[] {
       }
     }
     const most = Math.max(...(b.sweep ?? [0]));
+    b.routingTables?.forEach((t, ti) => {
+      const carrying = routers.filter(
+        (g) => g.routingTable === t && (!b.guests || b.guests.includes(g.name)),
+      );
+      if (carrying.length < most) {
+        out.push({
+          path: `${path}.routingTables[${ti}]`,
+          message: `the sweep asks for ${most} virtual routers with table "${t}", but ${carrying.length} carry it`,
+        });
+      }
+    });
     const pool =
       b.kind === "forwarding" ? routers.length : b.kind === "fairness" ? e.guests.length : Infinity;
     const have = b.guests ? Math.min(b.guests.length, pool) : pool;

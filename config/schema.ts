@@ -85,9 +85,12 @@ export function schemaProblems(raw: unknown): { at: (string | number)[]; problem
   if (validateExperiment(raw)) return [];
   const seen = new Set<string>();
   const out: { at: (string | number)[]; problem: ConfigProblem }[] = [];
-  for (const e of validateExperiment.errors ?? []) {
-    // oneOf branches repeat their own errors; the oneOf sentence says it all.
-    if (e.keyword === "required" && e.schemaPath.includes("/oneOf/")) continue;
+  const errors = validateExperiment.errors ?? [];
+  // Where a plain oneOf failed, its branches repeat their own errors and the oneOf sentence says it
+  // all; a discriminated union validates only its kind's branch, whose errors are the real ones.
+  const oneOfAt = new Set(errors.filter((e) => e.keyword === "oneOf").map((e) => e.instancePath));
+  for (const e of errors) {
+    if (e.keyword === "required" && e.schemaPath.includes("/oneOf/") && oneOfAt.has(e.instancePath)) continue;
     const { at, message } = sentence(e);
     const key = `${JSON.stringify(at)} ${message}`;
     if (seen.has(key)) continue;

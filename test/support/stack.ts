@@ -3,16 +3,24 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseDocument } from "yaml";
 import { ownerTag } from "../../config/names";
 import { PulumiCli } from "./cli";
 
 export const repo = path.resolve(__dirname, "../..");
 
-/** The embedded experiment's stack file, without any machine's encryptionsalt. */
-export function embeddedStackText(): string {
-  return fs
-    .readFileSync(path.join(repo, "stacks", "Pulumi.embedded.yaml"), "utf8")
-    .replace(/^encryptionsalt:.*$/m, "");
+/**
+ * The embedded experiment's stack file, without any machine's encryptionsalt. Its benchmark plan is
+ * replaced by `benchmarks` (none by default: only the suite's own tests pay for running it).
+ */
+export function embeddedStackText(benchmarks: unknown[] = []): string {
+  const doc = parseDocument(
+    fs
+      .readFileSync(path.join(repo, "stacks", "Pulumi.embedded.yaml"), "utf8")
+      .replace(/^encryptionsalt:.*$/m, ""),
+  );
+  doc.setIn(["config", "vrlab:experiment", "benchmarks"], benchmarks);
+  return doc.toString();
 }
 
 export class TestStack {

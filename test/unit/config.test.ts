@@ -120,7 +120,10 @@ describe("experiment model", () => {
       { path: "bridges[0].nic", message: 'no server NIC named "eth7" (known: eth0, eth1)' },
       { path: "guests[0].interfaces[0].bridge", message: 'no bridge named "nowhere" (known: gen, time)' },
       { path: "guests[1].routingTable", message: 'no routing table named "rt9" (known: rt1k)' },
-      { path: "benchmarks[0].guests[0]", message: 'no guest named "vr9" (known: vr1, vr2, vr3, vr4)' },
+      {
+        path: "benchmarks[0].guests[0]",
+        message: 'no guest named "vr9" (known: vr1, vr2, vr3, vr4, native)',
+      },
     ]);
   });
 
@@ -273,5 +276,75 @@ describe("experiment model", () => {
         '  server.hypervisor (line 9): must be one of native, xen, openvz, vmware, netns, not "kvm"',
       ].join("\n"),
     );
+  });
+
+  test("benchmarks: each kind takes only its own fields, and its defaults", () => {
+    const e = base();
+    e.benchmarks = [
+      { kind: "superpi", direction: "tx" },
+      { kind: "pingpong" },
+      { kind: "iperf-udp" },
+      { kind: "forwarding", frameBytes: 9000 },
+    ];
+    expect(problems(e)).toEqual([
+      { path: "benchmarks[0].direction", message: "is not a known field" },
+      {
+        path: "benchmarks[1]",
+        message:
+          'kind must be one of superpi, masr, bonnie, zfg, iperf-udp, fairness, forwarding, not "pingpong"',
+      },
+      { path: "benchmarks[2]", message: 'is missing the required field "direction"' },
+      {
+        path: "benchmarks[3].offeredPps",
+        message:
+          "130000 packets/s of 9000-byte frames need 9380.8 Mb/s on the wire (9020 bytes each with preamble and gap), more than the generator's 1000 Mb/s link carries (at most 13858 packets/s)",
+      },
+      { path: "benchmarks[3].frameBytes", message: "must be at most 1518, not 9000" },
+    ]);
+    e.benchmarks = [{ kind: "superpi" }, { kind: "forwarding", guests: ["vr4", "vr3", "vr2", "vr1"] }];
+    const text = stringify({ config: { "vrlab:experiment": { ...e } } });
+    const model = loadExperiment(parseStackFile("t.yaml", text), { deploy: false });
+    expect(model.benchmarks).toEqual([
+      { kind: "superpi", digitsLog2: 22, repetitions: 10 },
+      {
+        kind: "forwarding",
+        guests: ["vr4", "vr3", "vr2", "vr1"],
+        sweep: [1, 2, 3, 4],
+        offeredPps: 130000,
+        frameBytes: 64,
+        durationS: 10,
+        repetitions: 10,
+      },
+    ]);
+  });
+
+  test("benchmarks must fit the guests they run in, before anything is touched", () => {
+    const e = base();
+    e.benchmarks = [
+      { kind: "masr", sizeMiB: 2048 },
+      { kind: "zfg", sizeMiB: 4096, guests: ["vr2"] },
+      { kind: "fairness", sweep: [1, 5] },
+      { kind: "forwarding", sweep: [2], routingTables: ["rt1k"], guests: ["vr1"] },
+      { kind: "superpi", guests: ["native", "vr1"] },
+    ];
+    expect(problems(e)).toEqual(
+      expect.arrayContaining([
+        {
+          path: "benchmarks[0].sizeMiB",
+          message: 'masr sets 2048 MiB, which does not fit guest "vr1"\'s 256 MiB of memory',
+        },
+        {
+          path: "benchmarks[1].sizeMiB",
+          message: 'zfg writes 4096 MiB, more than guest "vr2"\'s 1 GiB disk',
+        },
+        { path: "benchmarks[2].sweep", message: "the sweep asks for 5 guests, but the benchmark has 4" },
+        {
+          path: "benchmarks[3].routingTables[0]",
+          message: 'the sweep asks for 2 virtual routers with table "rt1k", but 1 carry it',
+        },
+      ]),
+    );
+    // One masr problem per guest (4), plus the three others; `native` is a known system.
+    expect(problems(e)).toHaveLength(4 + 1 + 1 + 2);
   });
 });

@@ -246,7 +246,11 @@ describe("driver registry", () => {
       guest: () => ({ ready: [], routesNs: "", exec: { target: { kind: "local" }, scratchDir: "/tmp/x" } }),
     });
     expect(() =>
-      r.register({ kind: "a", guestKinds: [], guest: () => ({ ready: [], routesNs: "", exec: { target: { kind: "local" }, scratchDir: "/tmp/x" } }) }),
+      r.register({
+        kind: "a",
+        guestKinds: [],
+        guest: () => ({ ready: [], routesNs: "", exec: { target: { kind: "local" }, scratchDir: "/tmp/x" } }),
+      }),
     ).toThrow('hypervisor driver "a" is registered twice');
     expect(() => r.get("xen")).toThrow('no driver for hypervisor "xen"; this build supports: a');
   });
