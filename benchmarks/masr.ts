@@ -1,6 +1,6 @@
 // Memory: MASR (Memory Allocation, Set and Read), the paper's own tool: allocate N bytes, set every
 // position sequentially to a fixed value, then read each back (benchmarks/native/masr.c).
-import { arg } from "../remote/shell";
+import { arg, check } from "../remote/shell";
 import { keyValues, timedEach } from "./timed";
 import { type BenchmarkModule } from "./types";
 
@@ -31,7 +31,8 @@ export const masr: BenchmarkModule<MasrOptions> = {
     return timedEach(
       ctx,
       systems,
-      () => `${bin} $((${arg("uint", o.sizeMiB)} * 1048576))`,
+      // Bytes exceed the uint allow-list's 10 digits; the checked MiB (digits only) times 2^20 do not.
+      () => `${bin} $((${check("uint", o.sizeMiB)} * 1048576))`,
       Math.max(120_000, o.sizeMiB * 1_000),
       (t) => {
         const kv = keyValues(t.stdout);

@@ -1,8 +1,9 @@
 // `scripts/vrlab report [STACK...] [--from FILE]... [--out DIR]`: the stacks' benchmark results as
 // DIR/results.csv and the paper's figures as DIR/fig*.png. Each stack's `results` output is read
 // with the pulumi CLI (or a results file, for tests), checked against harness/results.schema.json,
-// and only results of one substrate are combined. Exit status: 0 when written, 1 when a results
-// document is invalid, 2 on a usage error (bad arguments, no such stack, mixed substrates).
+// and only results of one substrate are combined. `--table` prints the headline results instead.
+// Exit status: 0 when written, 1 when a results document is invalid (or, with --table, when a
+// benchmark failed), 2 on a usage error (bad arguments, no such stack, mixed substrates).
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,10 +12,11 @@ import schemaJson from "../harness/results.schema.json";
 import { resultsCsv } from "./csv";
 import { buildFigures } from "./figures";
 import { toPng } from "./render";
+import { resultsTable } from "./table";
 import { type Results, type StackResults } from "./types";
 
 const repo = path.resolve(__dirname, "..");
-const USAGE = "usage: scripts/vrlab report [STACK...] [--from FILE]... [--out DIR]";
+const USAGE = "usage: scripts/vrlab report [STACK...] [--from FILE]... [--out DIR | --table]";
 /** Every figure this report can write; a stale one from an earlier run is removed. */
 const FIGURE_IDS = ["fig1a", "fig1b", "fig2a", "fig2b", "fig3a", "fig3b", "fig4a", "fig4b"];
 
@@ -24,6 +26,8 @@ export interface ReportArgs {
   stacks: string[];
   files: string[];
   out?: string;
+  /** Print the headline results as a table instead of writing files. */
+  table?: boolean;
 }
 
 export function parseArgs(argv: string[]): ReportArgs {
@@ -39,6 +43,7 @@ export function parseArgs(argv: string[]): ReportArgs {
     else if (a.startsWith("--from=")) args.files.push(a.slice("--from=".length));
     else if (a === "--out") args.out = value(++i, a);
     else if (a.startsWith("--out=")) args.out = a.slice("--out=".length);
+    else if (a === "--table") args.table = true;
     else if (a === "-h" || a === "--help") throw new UsageError("");
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else args.stacks.push(a);
@@ -144,6 +149,11 @@ export async function report(argv: string[], io: ReportIo = processIo): Promise<
     const each = inputs.map((i) => `${i.stack} is ${i.results.provenance.substrate}`).join(", ");
     io.err(`vrlab report: will not combine ${each}: namespace results are never mixed with hardware results`);
     return 2;
+  }
+  if (args.table) {
+    for (const i of inputs) io.out(`${i.stack}: ${resultsTable(i.results)}\n`);
+    // A run with a failed benchmark is not a clean result: say so in the exit status too.
+    return inputs.every((i) => i.results.status === "complete") ? 0 : 1;
   }
   const dir = path.resolve(args.out ?? path.join(repo, "reports", inputs.map((i) => i.stack).join("+")));
   fs.mkdirSync(dir, { recursive: true });
