@@ -6,7 +6,7 @@
 // the receiver's scratch directory: never by a pattern that could hit another user's iperf.
 import { type BenchContext, type Exec, type Sample, type SystemSpec } from "../harness/types";
 import { arg } from "../remote/shell";
-import { script } from "../drivers/render";
+import { RUNNING, script } from "../drivers/render";
 import { parseIperfUdpServerCsv, type UdpServerReport } from "./parse/iperf";
 import { type BenchmarkModule } from "./types";
 
@@ -59,12 +59,13 @@ done`,
 // Stops the servers of DIR/server-PORT.pid (every port when PORT is empty): the pid is the server's
 // `timeout`, which leads its own process group; a pid that is no longer a `timeout` was reused: left alone.
 const STOP_BODY = `
+${RUNNING}
 for f in "$DIR"/server-\${PORT:-*}.pid; do
   [ -s "$f" ] || continue
   pid=$(cat "$f")
   if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = timeout ]; then
     kill -TERM "-$pid" 2>/dev/null || true
-    i=0; while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+    i=0; while running "$pid" && [ "$i" -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
     kill -KILL "-$pid" 2>/dev/null || true
   fi
   rm -f "$f"

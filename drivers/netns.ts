@@ -4,10 +4,27 @@ import { arg } from "../remote/shell";
 import { cgroupScripts } from "./cgroup";
 import { namespaceScripts, portScripts } from "./linux";
 import { Scripted } from "./scripted";
-import { type HypervisorDriver } from "./types";
+import { type GuestExec, type HypervisorDriver, type ServerHost } from "./types";
 
 const unsupportedRemote = (ns: string): string =>
   `echo "benchmarks in namespace ${arg("ifname", ns).toString().replace(/'/g, "")} of a remote server are not supported yet" >&2; exit 1`;
+
+/**
+ * Where a netns guest's commands run: in its namespace, charged to its cgroup, with a scratch
+ * directory on the host's disk. A remote server's namespaces would need the harness to re-enter them
+ * over SSH, which it does not do yet: such a run fails, saying so.
+ */
+export function netnsGuestExec(host: ServerHost, kernel: string): GuestExec {
+  const scratchDir = `/var/tmp/vrlab/${kernel}`;
+  if (host.target.kind === "local")
+    return { target: { kind: "local", netns: kernel, cgroup: kernel }, scratchDir };
+  return {
+    target: host.target,
+    credentials: host.credentials,
+    preamble: unsupportedRemote(kernel),
+    scratchDir,
+  };
+}
 
 export const netnsDriver: HypervisorDriver = {
   kind: "netns",
@@ -44,17 +61,7 @@ export const netnsDriver: HypervisorDriver = {
           { parent, dependsOn: [...dependsOn, ns] },
         ),
     );
-    // The guest's processes: in its namespace, charged to its cgroup. A remote server's namespaces
-    // would need the harness to re-enter them over SSH, which it does not do yet.
-    const exec =
-      host.target.kind === "local"
-        ? { target: { kind: "local" as const, netns: g.kernel, cgroup: g.kernel } }
-        : { target: host.target, credentials: host.credentials, preamble: unsupportedRemote(g.kernel) };
-    return {
-      ready: [ns, cgroup, ...ports],
-      routesNs: g.kernel,
-      exec: { ...exec, scratchDir: `/var/tmp/vrlab/${g.kernel}` },
-    };
+    return { ready: [ns, cgroup, ...ports], routesNs: g.kernel, exec: netnsGuestExec(host, g.kernel) };
   },
 };
 

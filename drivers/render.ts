@@ -30,3 +30,9 @@ export const ADMIN_UP = `isup() { ipn "$1" -o link show dev "$2" | grep -Eq '[<,
 
 /** `masterof NS DEV` prints the bridge DEV is enslaved to, or nothing. */
 export const MASTER_OF = `masterof() { ipn "$1" -o link show dev "$2" | awk '{for (i = 1; i < NF; i++) if ($i == "master") print $(i + 1)}'; }`;
+
+/**
+ * `running PID`: the process exists and is not a zombie. Once a detached process has exited, its
+ * files are complete; an init that reaps slowly (one second, in some sandboxes) must not count.
+ */
+export const RUNNING = `running() { [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }`;

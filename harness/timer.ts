@@ -2,7 +2,7 @@
 // the timer's own kernel timestamps (nanoseconds), started before the markers and read afterwards.
 // --immediate-mode: without it, packets still in the capture ring's current block when tcpdump is
 // stopped are never written (seen here: 9 received by filter, 2 captured).
-import { script } from "../drivers/render";
+import { RUNNING, script } from "../drivers/render";
 import { arg } from "../remote/shell";
 import { runOn } from "./exec";
 import { parseCapture, type Marker } from "./marker";
@@ -24,6 +24,7 @@ export function startCaptureScript(timer: MachineSpec, capId: string, maxS: numb
   return script(
     vars(timer, capId, maxS),
     `
+${RUNNING}
 mkdir -p "$DIR"
 F="$DIR/$CAP"
 nohup timeout -s INT "$MAX" tcpdump -i "$IF" -n -U --immediate-mode --time-stamp-precision=nano -w "$F.pcap" '${FILTER}' \\
@@ -32,7 +33,7 @@ echo $! >"$F.pid"
 i=0
 until grep -q "listening on" "$F.log"; do
   i=$((i + 1))
-  if [ "$i" -ge 100 ] || ! kill -0 "$(cat "$F.pid")" 2>/dev/null; then
+  if [ "$i" -ge 100 ] || ! running "$(cat "$F.pid")"; then
     echo "the capture on $IF did not start:" >&2; cat "$F.log" >&2; exit 1
   fi
   sleep 0.05
@@ -49,10 +50,11 @@ F="$DIR/$CAP"
 [ -f "$F.pid" ] || { echo "no capture $CAP on this timer" >&2; exit 1; }
 pid=$(cat "$F.pid")
 kill -INT "$pid" 2>/dev/null || true
+${RUNNING}
 i=0
-while kill -0 "$pid" 2>/dev/null; do
-  i=$((i + 1)); [ "$i" -lt 100 ] || { kill -KILL "$pid" 2>/dev/null || true; break; }
-  sleep 0.05
+while running "$pid"; do
+  i=$((i + 1)); [ "$i" -lt 500 ] || { kill -KILL "$pid" 2>/dev/null || true; break; }
+  sleep 0.01
 done
 cat "$F.log" >&2
 tcpdump -r "$F.pcap" -n -tt --time-stamp-precision=nano -x 2>/dev/null

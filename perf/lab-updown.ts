@@ -1,7 +1,7 @@
 // How long vrlab takes to stand up and tear down the default experiment (stacks/Pulumi.embedded.yaml),
 // against the same topology stood up by Mininet in the same run (perf/mininet_topo.py).
 //
-//   npx ts-node perf/lab-updown.ts [--reps N] [--timeout S]     (root; or `scripts/vrlab bench lab-updown`)
+//   npx ts-node perf/lab-updown.ts [--reps N] [--timeout S]     (root; or `scripts/vrlab perf lab-updown`)
 //
 // Each repetition times `pulumi up --yes --skip-preview` and `pulumi destroy --yes` (what
 // `scripts/vrlab up` and `destroy` run) wall-clock, on a throwaway stack and file backend; then the

@@ -3,7 +3,7 @@
 // at 1472/1538 x 1000 = 957.1 Mb/s (config/wire.ts), where plain `tbf rate 1gbit` charges only the
 // 1514 bytes the kernel sees and lets ~972.3 Mb/s through.
 //
-//   npx ts-node perf/link-shaping.ts [--reps N] [--seconds S]   (root; or `scripts/vrlab bench link-shaping`)
+//   npx ts-node perf/link-shaping.ts [--reps N] [--seconds S]   (root; or `scripts/vrlab perf link-shaping`)
 //
 // Two cases, each on its own veth pair between two throwaway namespaces (vbs-<pid hex>-a/-b and -c/-d,
 // addresses from 198.18.252.0/24 only): "vrlab", the sender's end shaped by the apply script
