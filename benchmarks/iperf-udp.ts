@@ -6,7 +6,7 @@
 // the receiver's scratch directory: never by a pattern that could hit another user's iperf.
 import { type BenchContext, type Exec, type Sample, type SystemSpec } from "../harness/types";
 import { arg } from "../remote/shell";
-import { RUNNING, script } from "../drivers/render";
+import { RUNNING, script } from "../remote/script";
 import { parseIperfUdpServerCsv, type UdpServerReport } from "./parse/iperf";
 import { type BenchmarkModule } from "./types";
 

@@ -1,5 +1,5 @@
-// What of a lab is on this machine: namespaces, links, qdiscs, cgroups and processes carrying a name
-// prefix. Tests and benchmarks use it as the leak scan after destroy; it only reads.
+// What of a lab is on this machine: namespaces, links, qdiscs, cgroups, processes and benchmark
+// scratch directories carrying a name prefix. Tests and benchmarks use it as the leak scan after destroy; it only reads.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { ownerTag } from "../config/names";
@@ -73,7 +73,18 @@ export function leaksWithPrefix(prefix: string): string[] {
   ];
 }
 
+/** The benchmark harness's scratch directories (/var/tmp/vrlab/<name>) carrying `prefix` or `owner`. */
+function scratchDirs(prefix: string, owner?: string): string[] {
+  const root = "/var/tmp/vrlab";
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root)
+    .filter((n) => n.startsWith(prefix) || n === owner)
+    .map((n) => `scratch ${root}/${n}`);
+}
+
 /** Everything of stack owner `<project>-<stack>` still on this machine. Empty after a clean destroy. */
 export function leaksOf(owner: string): string[] {
-  return leaksWithPrefix(`v${ownerTag(owner)}-`);
+  const prefix = `v${ownerTag(owner)}-`;
+  return [...leaksWithPrefix(prefix), ...scratchDirs(prefix, owner)];
 }

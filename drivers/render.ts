@@ -1,19 +1,6 @@
-// Script rendering shared by every driver. A script is a constant body (trusted code, written here)
-// preceded by variable assignments whose values are checked against an allow-list and quoted
-// (remote/shell.ts). Bodies only ever expand "$VARS" inside double quotes, so no config value is
-// ever parsed as shell code.
-import { type SafeArg } from "../remote/shell";
-
-const VAR = /^[A-Z][A-Z0-9_]*$/;
-
-/** `set -eu`, one `NAME='value'` line per variable (empty when undefined), then the body. */
-export function script(vars: Record<string, SafeArg | undefined>, body: string): string {
-  const lines = Object.entries(vars).map(([k, v]) => {
-    if (!VAR.test(k)) throw new TypeError(`script: bad variable name ${JSON.stringify(k)}`);
-    return `${k}=${v === undefined ? "" : v.toString()}`;
-  });
-  return ["set -eu", ...lines, body.trim(), ""].join("\n");
-}
+// Shell helpers every driver's scripts share. Scripts themselves are rendered by remote/script.ts
+// (checked, quoted values, then a constant body), re-exported here for the drivers.
+export { script } from "../remote/script";
 
 /** Shell functions that run `ip`, `tc` or any command in namespace $1, or in the host's own stack if $1 is empty. */
 export const NS_HELPERS = `
@@ -30,9 +17,3 @@ export const ADMIN_UP = `isup() { ipn "$1" -o link show dev "$2" | grep -Eq '[<,
 
 /** `masterof NS DEV` prints the bridge DEV is enslaved to, or nothing. */
 export const MASTER_OF = `masterof() { ipn "$1" -o link show dev "$2" | awk '{for (i = 1; i < NF; i++) if ($i == "master") print $(i + 1)}'; }`;
-
-/**
- * `running PID`: the process exists and is not a zombie. Once a detached process has exited, its
- * files are complete; an init that reaps slowly (one second, in some sandboxes) must not count.
- */
-export const RUNNING = `running() { [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }`;

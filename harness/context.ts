@@ -8,8 +8,18 @@ import { newRunId, parseVrmarkReport, timeRuns } from "./marker";
 import { startCapture } from "./timer";
 import { type BenchContext, type LabSpec, type RunOpts, type SystemSpec, type TimedRun } from "./types";
 
-/** The script that runs `command` (trusted shell text) under vrmark in a system under test. */
+/**
+ * True when `command` is plain words (single-quoted ones included): vrmark can then exec it itself,
+ * so the timed window holds one exec instead of a shell's and the command's.
+ */
+export function isSimpleCommand(command: string): boolean {
+  const unquoted = command.replace(/'[^']*'/g, "Q");
+  return /^[A-Za-z0-9_./=:,+-]+( [A-Za-z0-9_./=:,+-]+)*$/.test(unquoted);
+}
+
+/** The script that runs `command` (trusted shell text, its values quoted) under vrmark in a system. */
 export function timedScript(lab: LabSpec, command: string, runId: string): string {
+  const run = isSimpleCommand(command) ? command : 'sh -c "$CMD"';
   return [
     "set -eu",
     `VRMARK=${arg("path", `${lab.toolsDir}/vrmark`)}`,
@@ -17,7 +27,8 @@ export function timedScript(lab: LabSpec, command: string, runId: string): strin
     `RUN=${arg("name", runId)}`,
     `CMD=${quote(command)}`,
     // The command may know its own run id (tests use it to forge markers).
-    'VRLAB_RUN_ID="$RUN" exec "$VRMARK" "$TIMER" "$RUN" -- sh -c "$CMD"',
+    `export VRLAB_RUN_ID="$RUN"`,
+    `exec "$VRMARK" "$TIMER" "$RUN" -- ${run}`,
     "",
   ].join("\n");
 }

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { benchmarks } from "../benchmarks";
-import { script } from "../drivers/render";
+import { script } from "../remote/script";
 import { arg } from "../remote/shell";
 import { runOn } from "./exec";
 import { runSuite, type BenchmarkRun } from "./suite";
@@ -53,14 +53,16 @@ async function provenance(lab: LabSpec): Promise<{ kernel: string; tools: Record
       .filter((l) => l.includes("="))
       .map((l) => l.split("=", 2) as [string, string]),
   );
-  return { kernel, tools: { ...tools, vrmark: path.basename(path.dirname(lab.toolsDir)) } };
+  return { kernel, tools: { ...tools, "vrlab-tools": path.basename(path.dirname(lab.toolsDir)) } };
 }
 
 /** Every machine's scratch directory, made before the suite and removed after it (ours alone). */
-async function scratch(lab: LabSpec, verb: "make" | "remove"): Promise<void> {
+export async function scratch(lab: LabSpec, verb: "make" | "remove"): Promise<void> {
   const all = [lab.timer, lab.generator, ...lab.systems];
   for (const m of all) {
-    const body = verb === "make" ? 'mkdir -p "$D"' : 'rm -rf -- "$D"';
+    // The parent goes too once empty: /var/tmp/vrlab/<owner> holds only this stack's machines.
+    const body =
+      verb === "make" ? 'mkdir -p "$D"' : 'rm -rf -- "$D"; rmdir "$(dirname "$D")" 2>/dev/null || true';
     await runOn(m.exec, script({ D: arg("path", m.scratchDir) }, body), { timeoutMs: 60_000 });
   }
 }

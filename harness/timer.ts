@@ -2,7 +2,7 @@
 // the timer's own kernel timestamps (nanoseconds), started before the markers and read afterwards.
 // --immediate-mode: without it, packets still in the capture ring's current block when tcpdump is
 // stopped are never written (seen here: 9 received by filter, 2 captured).
-import { RUNNING, script } from "../drivers/render";
+import { RUNNING, script } from "../remote/script";
 import { arg } from "../remote/shell";
 import { runOn } from "./exec";
 import { parseCapture, type Marker } from "./marker";

@@ -19,8 +19,9 @@ import { planLab } from "../components/plan";
 import { loadExperiment, parseStackFile } from "../config/load";
 import { netnsGuestExec } from "../drivers/netns";
 import { makeContext } from "../harness/context";
+import { scratch } from "../harness/main";
 import { arg, sh } from "../remote/shell";
-import { type LabSpec, type SystemSpec } from "../harness/types";
+import { type BenchContext, type LabSpec, type SystemSpec } from "../harness/types";
 import { intFlags, machineInfo, median, round, writeResult } from "./common";
 
 const root = path.resolve(__dirname, "..");
@@ -72,6 +73,22 @@ async function main(): Promise<void> {
   const load = os.loadavg()[0];
   const lab = labOf(STACK);
   const ctx = makeContext(lab, (l) => process.stderr.write(`${l}\n`));
+  await scratch(lab, "make");
+  try {
+    await measure(ctx, lab, o.reps, o.seconds, load);
+  } finally {
+    await scratch(lab, "remove");
+  }
+}
+
+async function measure(
+  ctx: BenchContext,
+  lab: LabSpec,
+  reps: number,
+  seconds: number,
+  load: number,
+): Promise<void> {
+  const o = { reps, seconds };
   const vr1 = lab.systems.find((s) => s.name === "vr1") as SystemSpec;
   const gen = lab.generator;
 

@@ -64,3 +64,6 @@ if ! mv -T "$tmp" "$dir" 2>/dev/null; then
 fi
 point_current
 echo "build-tools: built ${built[*]} in $dir/bin" >&2
+
+# Builds of older sources go once they are a day old: a suite that started with one has finished.
+find "$tools" -mindepth 1 -maxdepth 1 -type d -name '[0-9a-f]*' ! -name "$hash" -mtime +1 -exec rm -rf -- {} +

@@ -1,7 +1,7 @@
 // What iproute2 says about a machine: an interface's MAC and counters (`ip -s -j link`), a router's
 // vrlab routes (`ip route show proto 198`, `ip route get`). The scripts that ask, and pure parsers of the
 // answers; the output is recorded in test/fixtures/trafgen/ and checked by test/unit/netbench.test.ts.
-import { script } from "../../drivers/render";
+import { script } from "../../remote/script";
 import { arg } from "../../remote/shell";
 
 /** One interface as `ip -s -j link` describes it: its MAC and its 64-bit packet counters. */

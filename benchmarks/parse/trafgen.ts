@@ -1,7 +1,7 @@
 // netsniff-ng's trafgen, for the forwarding benchmark: the packet config it sends (one UDP frame per
 // router, selected round robin), the script that runs it between two counter readings, and its report. Pure functions; trafgen 0.6.8's output is recorded in
 // test/fixtures/trafgen/ and checked by test/unit/netbench.test.ts.
-import { script } from "../../drivers/render";
+import { script } from "../../remote/script";
 import { arg, check } from "../../remote/shell";
 import { keyValues } from "../timed";
 import { checkMac, parseIpLinkJson, type LinkCounters, type Route } from "./counters";

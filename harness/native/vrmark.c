@@ -104,22 +104,47 @@ int main(int argc, char **argv) {
     return 97;
   }
   fflush(NULL);
-  struct timespec t0, t1;
-  if (send_marker(fd, &to, 'S', run, 2) != 0) return 96;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  // The child is forked before the start marker and waits on a pipe, so the timed window holds the
+  // command's exec and run, not vrmark's fork.
+  int go[2];
+  if (pipe(go) != 0) {
+    fprintf(stderr, "vrmark: pipe: %s\n", strerror(errno));
+    return 96;
+  }
   pid_t pid = fork();
   if (pid == 0) {
     close(fd);
+    close(go[1]);
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(125); // vrmark gave up before the start
+    close(go[0]);
     execvp(argv[4], argv + 4);
     fprintf(stderr, "vrmark: cannot run %s: %s\n", argv[4], strerror(errno));
     _exit(127);
   }
+  close(go[0]);
+  if (pid < 0) {
+    fprintf(stderr, "vrmark: fork: %s\n", strerror(errno));
+    return 96;
+  }
+  struct timespec t0, t1;
+  if (send_marker(fd, &to, 'S', run, 2) != 0) {
+    close(go[1]);
+    waitpid(pid, NULL, 0);
+    return 96;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if (write(go[1], "g", 1) != 1) {
+    fprintf(stderr, "vrmark: cannot start the command: %s\n", strerror(errno));
+    return 96;
+  }
+  close(go[1]);
   int status = 0;
-  while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (send_marker(fd, &to, 'E', run, 3) != 0) return 96;
-  int code = pid < 0 ? 126 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   long long ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
   fprintf(stderr, "vrmark run=%s inguest_ns=%lld status=%d\n", run, ns, code);
   return code;

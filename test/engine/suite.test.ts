@@ -20,6 +20,7 @@ const SMALL = [
   { kind: "forwarding", sweep: [1, 2], offeredPps: 20000, durationS: 1, repetitions: 1 },
 ];
 const MINUTE = 60_000;
+jest.setTimeout(30 * MINUTE);
 
 interface Summary {
   metric: string;

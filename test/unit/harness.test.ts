@@ -6,7 +6,7 @@ import { captureLoss } from "../../harness/timer";
 import { newRunId, parseCapture, parseVrmarkReport, timeRuns, type Marker } from "../../harness/marker";
 import { summarize, summarizeValues, t95 } from "../../harness/stats";
 import { runSuite } from "../../harness/suite";
-import { timedScript } from "../../harness/context";
+import { isSimpleCommand, timedScript } from "../../harness/context";
 import { type BenchmarkModule } from "../../benchmarks/types";
 import { type LabSpec, type Sample } from "../../harness/types";
 
@@ -92,9 +92,33 @@ describe("markers", () => {
     for (let i = 0; i < 200; i++) expect(newRunId()).toMatch(/^[a-z][a-z0-9]{10}$/);
   });
 
-  test("the timed script quotes the command as one word", () => {
+  test("the timed script runs a compound command in a shell, quoted as one word", () => {
     const lab = { toolsDir: "/opt/vrlab/bin", timer: { address: "198.18.2.2" } } as LabSpec;
     expect(timedScript(lab, "echo 'a b' $HOME; rm -rf /", "abcdefghijk")).toMatchSnapshot();
+  });
+
+  test("plain words are exec'd by vrmark itself; anything a shell would interpret is not", () => {
+    expect(isSimpleCommand("'/opt/vrlab/bin/superpi' '22'")).toBe(true);
+    expect(isSimpleCommand("sleep 0.5")).toBe(true);
+    expect(isSimpleCommand("'a;b' 'c|d'")).toBe(true); // quoted: inert
+    for (const c of [
+      "a; b",
+      "a && b",
+      "a | b",
+      "echo $HOME",
+      "a > f",
+      "$(x)",
+      "`x`",
+      "a\nb",
+      'echo "x"',
+      "a*",
+    ]) {
+      expect([c, isSimpleCommand(c)]).toEqual([c, false]);
+    }
+    const lab = { toolsDir: "/opt/vrlab/bin", timer: { address: "198.18.2.2" } } as LabSpec;
+    expect(timedScript(lab, "'/opt/vrlab/bin/superpi' '22'", "abcdefghijk")).toContain(
+      `exec "$VRMARK" "$TIMER" "$RUN" -- '/opt/vrlab/bin/superpi' '22'`,
+    );
   });
 });
 
