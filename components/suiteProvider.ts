@@ -40,12 +40,14 @@ export const suiteProvider: pulumi.dynamic.ResourceProvider<SuiteState, SuiteSta
     return { id, props };
   },
   async delete(_id, props) {
+    // Scratch files a run cut short (SIGKILL, a crash) left on the machines go with the stack too.
+    await runHarness(props, "cleanup");
     const fs = await import("node:fs");
     fs.rmSync(props.input.samplesFile, { force: true });
   },
 };
 
-function runHarness(s: SuiteState): Promise<Record<string, unknown>> {
+function runHarness(s: SuiteState, mode?: "cleanup"): Promise<Record<string, unknown>> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { spawn } = require("node:child_process") as typeof import("node:child_process");
   const path = require("node:path") as typeof import("node:path");
@@ -63,7 +65,7 @@ function runHarness(s: SuiteState): Promise<Record<string, unknown>> {
     err.push(text);
     process.stderr.write(text); // the engine shows a provider's stderr as the resource's progress
   });
-  child.stdin.end(JSON.stringify({ ...s.input, credentials: s.credentials ?? {} }));
+  child.stdin.end(JSON.stringify({ ...s.input, credentials: s.credentials ?? {}, mode }));
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {

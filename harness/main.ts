@@ -56,26 +56,39 @@ async function provenance(lab: LabSpec): Promise<{ kernel: string; tools: Record
   return { kernel, tools: { ...tools, "vrlab-tools": path.basename(path.dirname(lab.toolsDir)) } };
 }
 
-/** Every machine's scratch directory, made before the suite and removed after it (ours alone). */
-export async function scratch(lab: LabSpec, verb: "make" | "remove"): Promise<void> {
-  const all = [lab.timer, lab.generator, ...lab.systems];
-  for (const m of all) {
+/**
+ * Every machine's scratch directory, made before the suite and removed after it (ours alone). The
+ * suite cannot run without the timer's and the generator's; a system whose directory cannot be made
+ * (its guest is gone) is only reported, and its benchmarks fail on their own, each saying why.
+ */
+export async function scratch(
+  lab: LabSpec,
+  verb: "make" | "remove",
+  progress: (l: string) => void,
+): Promise<void> {
+  const essential = [lab.timer, lab.generator];
+  for (const m of [...essential, ...lab.systems]) {
     // The parent goes too once empty: /var/tmp/vrlab/<owner> holds only this stack's machines.
     const body =
       verb === "make" ? 'mkdir -p "$D"' : 'rm -rf -- "$D"; rmdir "$(dirname "$D")" 2>/dev/null || true';
-    await runOn(m.exec, script({ D: arg("path", m.scratchDir) }, body), { timeoutMs: 60_000 });
+    try {
+      await runOn(m.exec, script({ D: arg("path", m.scratchDir) }, body), { timeoutMs: 60_000 });
+    } catch (e) {
+      if (verb === "make" && (m === lab.timer || m === lab.generator)) throw e;
+      progress(`${m.name}: cannot ${verb} ${m.scratchDir}: ${String((e as Error).message).split("\n")[0]}`);
+    }
   }
 }
 
 export async function main(input: SuiteInput, progress: (line: string) => void): Promise<unknown> {
   const startedAt = new Date().toISOString();
   const { kernel, tools } = await provenance(input.lab);
-  await scratch(input.lab, "make");
   let outcome;
   try {
+    await scratch(input.lab, "make", progress);
     outcome = await runSuite(input.lab, input.runs, benchmarks, progress);
   } finally {
-    await scratch(input.lab, "remove");
+    await scratch(input.lab, "remove", progress);
   }
   fs.mkdirSync(path.dirname(input.samplesFile), { recursive: true });
   fs.writeFileSync(input.samplesFile, `${JSON.stringify(outcome.samples, null, 1)}\n`);
@@ -100,9 +113,12 @@ export async function main(input: SuiteInput, progress: (line: string) => void):
 }
 
 if (require.main === module) {
-  const raw = JSON.parse(fs.readFileSync(0, "utf8")) as SuiteInput;
+  const raw = JSON.parse(fs.readFileSync(0, "utf8")) as SuiteInput & { mode?: "cleanup" };
   const input = { ...raw, lab: withCredentials(raw.lab, raw.credentials) };
-  main(input, (line) => process.stderr.write(`${line}\n`)).then(
+  const say = (line: string): boolean => process.stderr.write(`${line}\n`);
+  // `cleanup`: what destroy asks for, after a run that was cut short left scratch files behind.
+  const work = raw.mode === "cleanup" ? scratch(input.lab, "remove", say).then(() => ({})) : main(input, say);
+  work.then(
     (results) => process.stdout.write(`${JSON.stringify(results)}\n`),
     (e: unknown) => {
       process.stderr.write(`vrlab suite: ${e instanceof Error ? e.message : String(e)}\n`);

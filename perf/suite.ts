@@ -1,6 +1,8 @@
 // How faithful is the benchmark harness? Measured on a stack that is up (default: embedded), each
 // against the strongest baseline in the same run:
 //   - the external timer's overhead: `sleep D` timed through vrmark and the timer's capture, against D;
+//     beside it, `true` timed the same way (the cost of running any command here) and the external
+//     time minus the in-guest one (what the markers and capture add beyond the command);
 //   - each network module against iperf run by hand on the same link (same namespaces, same addresses,
 //     no cgroup, no harness): iperf-udp tx and rx, and fairness with one VM;
 //   - the traffic generator: the rate the forwarding module really offered at 130 kp/s, against 130.
@@ -73,11 +75,11 @@ async function main(): Promise<void> {
   const load = os.loadavg()[0];
   const lab = labOf(STACK);
   const ctx = makeContext(lab, (l) => process.stderr.write(`${l}\n`));
-  await scratch(lab, "make");
+  await scratch(lab, "make", (l) => process.stderr.write(`${l}\n`));
   try {
     await measure(ctx, lab, o.reps, o.seconds, load);
   } finally {
-    await scratch(lab, "remove");
+    await scratch(lab, "remove", (l) => process.stderr.write(`${l}\n`));
   }
 }
 
@@ -92,12 +94,21 @@ async function measure(
   const vr1 = lab.systems.find((s) => s.name === "vr1") as SystemSpec;
   const gen = lab.generator;
 
+  // Total overhead (external − D), what the harness adds beyond the system's own clock (external −
+  // in-guest), and the floor of running any command here: `true`, timed the same way.
   const overhead: Record<string, number[]> = {};
+  const beyondGuest: number[] = [];
+  const floor: number[] = [];
+  for (let i = 0; i < o.reps; i++) {
+    const [t] = await ctx.timed([vr1], "true", { timeoutMs: 30_000 });
+    floor.push(t.externalS * 1000);
+  }
   for (const d of SLEEPS) {
     overhead[d] = [];
     for (let i = 0; i < o.reps; i++) {
       const [t] = await ctx.timed([vr1], `sleep ${d}`, { timeoutMs: 30_000 });
       overhead[d].push((t.externalS - d) * 1000);
+      beyondGuest.push((t.externalS - t.inGuestS) * 1000);
     }
   }
 
@@ -149,6 +160,8 @@ async function measure(
     substrate: "namespaces on one machine (not hardware)",
     reps: o.reps,
     seconds: o.seconds,
+    execFloorMs: { raw: floor.map((x) => round(x, 3)), median: round(median(floor), 3) },
+    beyondInGuestMs: { raw: beyondGuest.map((x) => round(x, 3)), median: round(median(beyondGuest), 3) },
     overheadMs: Object.fromEntries(
       Object.entries(overhead).map(([d, xs]) => [
         d,
