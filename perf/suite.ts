@@ -42,7 +42,7 @@ function labOf(stack: string): LabSpec {
   );
   if (missing.length)
     throw new Error(`stack ${stack} is not up (no ${missing.join(", ")}): scripts/vrlab up ${stack}`);
-  return labSpecOf(e, plan, execs, local.target, tools) as LabSpec;
+  return labSpecOf(e, plan, execs, local.target, tools);
 }
 
 const nsOf = (s: { exec: { target: { kind: string; netns?: string } } }): string =>
@@ -185,6 +185,8 @@ async function measure(
     },
   };
   await writeResult(path.join(__dirname, "results", "suite.json"), result);
+  console.log(`\`true\` under the timer (the exec floor here): ${result.execFloorMs.median} ms`);
+  console.log(`external minus in-guest time (what the markers add): ${result.beyondInGuestMs.median} ms`);
   console.log(
     "external timer overhead (median, ms):",
     Object.entries(result.overheadMs)
