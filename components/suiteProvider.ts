@@ -43,7 +43,13 @@ export const suiteProvider: pulumi.dynamic.ResourceProvider<SuiteState, SuiteSta
     // Scratch files a run cut short (SIGKILL, a crash) left on the machines go with the stack too.
     await runHarness(props, "cleanup");
     const fs = await import("node:fs");
+    const path = await import("node:path");
     fs.rmSync(props.input.samplesFile, { force: true });
+    try {
+      fs.rmdirSync(path.dirname(props.input.samplesFile)); // the stack's results directory, once empty
+    } catch {
+      // another run's samples are still there, or it is gone already
+    }
   },
 };
 

@@ -122,6 +122,7 @@ describe("the benchmark suite", () => {
     const file = results().samplesFile;
     cli.ok(["destroy", "--yes"], 5 * MINUTE);
     expect(fs.existsSync(file)).toBe(false);
+    expect(fs.existsSync(path.dirname(file))).toBe(false);
     expect(leaksOf(lab.owner)).toEqual([]);
   });
 });
