@@ -19,6 +19,7 @@ interface Step {
 test("the shipped stacks are the seed's scenarios", () => {
   expect(shipped.sort()).toEqual([
     "embedded",
+    "embedded-full",
     "native",
     "openvz",
     "vmware",
@@ -63,6 +64,7 @@ describe.each(shipped)("pulumi preview of stack %s", (name) => {
       guests: { name: string; routingTable?: string; interfaces: { name: string }[] }[];
       timer: { name: string; connection: { kind: string }; nic: { name: string } };
       generator: { name: string; connection: { kind: string }; nic: { name: string } };
+      benchmarks?: unknown[];
     };
     // Hypervisors with a driver also show the kernel objects they would make; the rest, the tree only.
     const driven = ["netns", "native"].includes(e.server.hypervisor);
@@ -105,8 +107,12 @@ describe.each(shipped)("pulumi preview of stack %s", (name) => {
       ]),
       ...machine("Timer", e.timer),
       ...machine("Generator", e.generator),
+      // The post-deploy stage, where there is a driver to run the benchmarks on.
+      ...(driven && (e.benchmarks ?? []).length > 0
+        ? ["create vrlab:bench:Suite lab-suite", ...dyn("bench:Suite", "lab-suite-run")]
+        : []),
     ];
-    if (name === "embedded") expect(types).toHaveLength(47); // the seed's testbed, every object counted
+    if (name === "embedded") expect(types).toHaveLength(49); // the seed's testbed and its suite, every object counted
     // The engine registers siblings concurrently; the tree, not the order, is the contract.
     expect([...types].sort()).toEqual([...expected].sort());
   });
