@@ -42,6 +42,8 @@ export class PulumiCli {
       env: this.env,
       encoding: "utf8",
       timeout: timeoutMs,
+      // A preview's JSON of a whole lab, each dynamic resource with its serialized provider, passes 1 MB.
+      maxBuffer: 256 * 2 ** 20,
       input,
       stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
