@@ -7,7 +7,7 @@ import { Scripted } from "./scripted";
 import { type GuestExec, type HypervisorDriver, type ServerHost } from "./types";
 
 const unsupportedRemote = (ns: string): string =>
-  `echo "benchmarks in namespace ${arg("ifname", ns).toString().replace(/'/g, "")} of a remote server are not supported yet" >&2; exit 1`;
+  `echo 'benchmarks in a namespace of a remote server are not supported yet:' ${arg("ifname", ns).toString()} >&2; exit 1`;
 
 /**
  * Where a netns guest's commands run: in its namespace, charged to its cgroup, with a scratch
