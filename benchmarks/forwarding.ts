@@ -28,7 +28,7 @@ import {
   type LinkCounters,
 } from "./parse/counters";
 import { generatorScript, parseGeneratorRun, pickDestination, trafgenConfig } from "./parse/trafgen";
-import { keyValues } from "./timed";
+import { parseKeyValues } from "../remote/script";
 import { type BenchmarkModule } from "./types";
 
 export interface ForwardingOptions {
@@ -61,7 +61,7 @@ async function inspect(ctx: BenchContext, routers: SystemSpec[]): Promise<Router
         `forwarding: router ${s.name} has no interface on the generator's bridge ${gen.bridge}`,
       );
     const r = await ctx.run(s.exec, routerInspectScript(dev), { timeoutMs: 60_000 });
-    const kv = keyValues(r.stdout);
+    const kv = parseKeyValues(r.stdout);
     if (kv.forwarding !== "1")
       throw new Error(`forwarding: router ${s.name} does not forward (net.ipv4.ip_forward=${kv.forwarding})`);
     const routes = parseRoutes(r.stdout.slice(r.stdout.indexOf("--- routes ---")));
@@ -80,7 +80,9 @@ async function inspect(ctx: BenchContext, routers: SystemSpec[]): Promise<Router
 }
 
 async function counters(ctx: BenchContext, exec: Exec, dev: string, pauseTenths = 0) {
-  const kv = keyValues((await ctx.run(exec, countersScript(dev, pauseTenths), { timeoutMs: 30_000 })).stdout);
+  const kv = parseKeyValues(
+    (await ctx.run(exec, countersScript(dev, pauseTenths), { timeoutMs: 30_000 })).stdout,
+  );
   if (!/^\d+$/.test(kv.ns ?? "")) throw new Error(`forwarding: no timestamp reading ${dev}'s counters`);
   return { ns: BigInt(kv.ns), link: parseIpLinkJson(kv.link ?? "", dev) };
 }

@@ -1,7 +1,8 @@
 // Memory: MASR (Memory Allocation, Set and Read), the paper's own tool: allocate N bytes, set every
 // position sequentially to a fixed value, then read each back (benchmarks/native/masr.c).
 import { arg, check } from "../remote/shell";
-import { keyValues, timedEach } from "./timed";
+import { parseKeyValues } from "../remote/script";
+import { timedEach } from "./timed";
 import { type BenchmarkModule } from "./types";
 
 export interface MasrOptions {
@@ -35,7 +36,7 @@ export const masr: BenchmarkModule<MasrOptions> = {
       () => `${bin} $((${check("uint", o.sizeMiB)} * 1048576))`,
       Math.max(120_000, o.sizeMiB * 1_000),
       (t) => {
-        const kv = keyValues(t.stdout);
+        const kv = parseKeyValues(t.stdout);
         if (Number(kv.bytes) !== bytes)
           throw new Error(`masr reported ${kv.bytes ?? "no"} bytes, not ${bytes}`);
         return { bytes, operations: Number(kv.operations) };

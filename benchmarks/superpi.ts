@@ -1,7 +1,8 @@
 // CPU: Super Pi. Pi by the Gauss-Legendre algorithm to 2^n digits (benchmarks/native/superpi.c,
 // MPFR), checked against MPFR's own pi; the paper runs 2^22 digits.
 import { arg } from "../remote/shell";
-import { keyValues, timedEach } from "./timed";
+import { parseKeyValues } from "../remote/script";
+import { timedEach } from "./timed";
 import { type BenchmarkModule } from "./types";
 
 export interface SuperPiOptions {
@@ -35,7 +36,7 @@ export const superpi: BenchmarkModule<SuperPiOptions> = {
       // 2^22 digits take about 8 s here (half of it the check); a virtualized CPU may be far slower.
       Math.max(120_000, 2 ** (o.digitsLog2 - 22) * 3_600_000),
       (t) => {
-        const kv = keyValues(t.stdout);
+        const kv = parseKeyValues(t.stdout);
         if (Number(kv.verified) < 2 ** o.digitsLog2) {
           throw new Error(`superpi verified ${kv.verified ?? "no"} digits of ${2 ** o.digitsLog2}`);
         }

@@ -50,14 +50,3 @@ export async function timedEach(
   }
   return out;
 }
-
-/** `key=value` lines of a tool's stdout. */
-export function keyValues(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split("\n")
-      .map((l) => /^([a-z_]+)=(.*)$/.exec(l.trim()))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1], m[2]]),
-  );
-}

@@ -5,6 +5,7 @@
 // there, and the next up re-applies. State keeps scripts and observed key=values, never bulk output.
 import * as pulumi from "@pulumi/pulumi";
 import { run, runOk } from "../remote/run";
+import { parseKeyValues } from "../remote/script";
 import { describeTarget, remoteError, tailOf, type Credentials, type Target } from "../remote/types";
 
 export interface Scripts {
@@ -38,16 +39,6 @@ interface State {
   __provider?: string;
 }
 
-/** Parses `key=value` lines; other lines are ignored so scripts may log. */
-export function parseObserved(stdout: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of stdout.split("\n")) {
-    const m = /^([A-Za-z][A-Za-z0-9_.]*)=(.*)$/.exec(line);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
-
 /** Keys whose observed value differs from the wanted one. */
 export function driftOf(
   want: Record<string, string>,
@@ -69,7 +60,7 @@ export function scriptedProvider(
 ): pulumi.dynamic.ResourceProvider<State, State> {
   const observe = async (s: State): Promise<Record<string, string>> => {
     const r = await runOk(s.target, s.credentials ?? {}, s.scripts.read);
-    return parseObserved(r.stdout);
+    return parseKeyValues(r.stdout);
   };
   const converge = async (s: State): Promise<Record<string, string>> => {
     const stdin = stdinOf && s.spec ? stdinOf(s.spec) : undefined;
@@ -103,7 +94,7 @@ export function scriptedProvider(
           tailOf(r.stdout, r.stderr),
         );
       }
-      const observed = parseObserved(r.stdout);
+      const observed = parseKeyValues(r.stdout);
       if (observed.present === "0") return { id: "", props }; // gone: refresh drops it, up recreates it
       // Inputs take what was found, so the next preview shows e.g. `want.qdisc: "noqueue" => "tbf"`.
       const inputs: State = { ...props };

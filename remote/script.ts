@@ -19,3 +19,13 @@ export function script(vars: Record<string, SafeArg | undefined>, body: string):
  * files are complete; an init that reaps slowly (one second, in some sandboxes) must not count.
  */
 export const RUNNING = `running() { [ -e "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }`;
+
+/** Parses the `key=value` lines a script prints; other lines are ignored, so scripts may log. */
+export function parseKeyValues(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of stdout.split("\n")) {
+    const m = /^([A-Za-z][A-Za-z0-9_.]*)=(.*)$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
 // test/fixtures/trafgen/ and checked by test/unit/netbench.test.ts.
 import { script } from "../../remote/script";
 import { arg, check } from "../../remote/shell";
-import { keyValues } from "../timed";
+import { parseKeyValues } from "../../remote/script";
 import { checkMac, parseIpLinkJson, type LinkCounters, type Route } from "./counters";
 
 /** One frame of the config: to a router's MAC, addressed past it. */
@@ -175,7 +175,7 @@ export function parseGeneratorRun(stdout: string, ifname: string): GeneratorRun 
   const at = stdout.indexOf(`\n${TRAFGEN_MARKER}\n`);
   if (at < 0)
     throw new Error(`generator run: no "${TRAFGEN_MARKER}" line in ${JSON.stringify(stdout.slice(0, 300))}`);
-  const kv = keyValues(stdout.slice(0, at));
+  const kv = parseKeyValues(stdout.slice(0, at));
   const need = (k: string): string => {
     if (kv[k] === undefined)
       throw new Error(`generator run: no ${k}= line in ${JSON.stringify(stdout.slice(0, 300))}`);

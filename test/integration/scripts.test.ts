@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseObserved } from "../../drivers/scripted";
+import { parseKeyValues } from "../../remote/script";
 import { workspaceScripts } from "../../drivers/workspace";
 import { run, runOk } from "../../remote/run";
 
@@ -18,13 +18,13 @@ describe("the run directory", () => {
     const s = workspaceScripts({ dir, owner: "vrlab-a" }).scripts;
     await runOk(local, {}, s.apply);
     expect(fs.readFileSync(path.join(dir, "OWNER"), "utf8")).toBe("vrlab-a\n");
-    expect(parseObserved((await runOk(local, {}, s.read)).stdout)).toEqual({
+    expect(parseKeyValues((await runOk(local, {}, s.read)).stdout)).toEqual({
       present: "1",
       owner: "vrlab-a",
     });
     await runOk(local, {}, s.delete);
     expect(fs.existsSync(dir)).toBe(false);
-    expect(parseObserved((await runOk(local, {}, s.read)).stdout)).toEqual({ present: "0" });
+    expect(parseKeyValues((await runOk(local, {}, s.read)).stdout)).toEqual({ present: "0" });
   });
 
   test("of another stack is neither taken over nor deleted", async () => {
@@ -35,7 +35,7 @@ describe("the run directory", () => {
     const r = await run(local, {}, s.apply);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`${dir} belongs to vrlab-b, not vrlab-a; refusing to take it over\n`);
-    expect(parseObserved((await runOk(local, {}, s.read)).stdout)).toEqual({ present: "0" });
+    expect(parseKeyValues((await runOk(local, {}, s.read)).stdout)).toEqual({ present: "0" });
     await runOk(local, {}, s.delete);
     expect(fs.readFileSync(path.join(dir, "OWNER"), "utf8")).toBe("vrlab-b\n");
   });

@@ -11,7 +11,8 @@ import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts } from "..
 import { DriverRegistry } from "../../drivers/registry";
 import { routeBatch, routeDestinations, routeDigest, routesScripts } from "../../drivers/routes";
 import { burstBytes, shapingScripts, tcRateText } from "../../drivers/shaping";
-import { parseObserved, driftOf } from "../../drivers/scripted";
+import { driftOf } from "../../drivers/scripted";
+import { parseKeyValues } from "../../remote/script";
 import { workspaceScripts } from "../../drivers/workspace";
 import { script } from "../../drivers/render";
 import { arg } from "../../remote/shell";
@@ -145,7 +146,7 @@ describe("errors of rendered scripts", () => {
 
 describe("read output", () => {
   test("parses key=value lines and ignores the rest", () => {
-    expect(parseObserved("present=1\nnoise here\nrate=1Gbit\naddresses=\n")).toEqual({
+    expect(parseKeyValues("present=1\nnoise here\nrate=1Gbit\naddresses=\n")).toEqual({
       present: "1",
       rate: "1Gbit",
       addresses: "",

@@ -32,7 +32,7 @@ import {
   trafgenConfig,
   type TrafgenFrame,
 } from "../../benchmarks/parse/trafgen";
-import { keyValues } from "../../benchmarks/timed";
+import { parseKeyValues } from "../../remote/script";
 import { UnsafeValueError } from "../../remote/shell";
 
 const fixture = (dir: string, name: string): string =>
@@ -177,7 +177,7 @@ describe("parseGeneratorRun", () => {
 });
 
 describe("parseIpLinkJson and counterDelta", () => {
-  const link = keyValues(trafgen("counters.stdout")).link;
+  const link = parseKeyValues(trafgen("counters.stdout")).link;
 
   test("MAC and counters of the interface asked for", () => {
     const c = parseIpLinkJson(link, "vnb-mcfd-t0");
