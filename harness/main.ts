@@ -8,6 +8,7 @@ import { benchmarks } from "../benchmarks";
 import { script } from "../remote/script";
 import { arg } from "../remote/shell";
 import { runOn } from "./exec";
+import { type Results } from "./results";
 import { runSuite, type BenchmarkRun } from "./suite";
 import { type Credentials } from "../remote/types";
 import { type Exec, type LabSpec } from "./types";
@@ -80,7 +81,7 @@ export async function scratch(
   }
 }
 
-export async function main(input: SuiteInput, progress: (line: string) => void): Promise<unknown> {
+export async function main(input: SuiteInput, progress: (line: string) => void): Promise<Results> {
   const startedAt = new Date().toISOString();
   const { kernel, tools } = await provenance(input.lab);
   let outcome;

@@ -1,5 +1,6 @@
 // Summaries of repeated measurements: mean, sample standard deviation and the 95% confidence
 // interval of the mean by Student's t (repetitions are few, so the normal 1.96 would be too narrow).
+import { type Summary } from "./results";
 import { type Sample } from "./types";
 
 // Two-sided 95% critical values of Student's t by degrees of freedom.
@@ -48,19 +49,6 @@ export function t95(df: number): number {
   let t = T95[30];
   for (const [d, v] of T95_STEPS) if (df >= d) t = v;
   return df >= 1000 ? 1.962 : t;
-}
-
-export interface Summary {
-  metric: string;
-  unit: string;
-  system: string;
-  params?: Record<string, number>;
-  n: number;
-  mean: number;
-  stddev: number;
-  ci95: [number, number] | null;
-  min: number;
-  max: number;
 }
 
 export function summarizeValues(xs: number[]): Omit<Summary, "metric" | "unit" | "system" | "params"> {

@@ -3,7 +3,8 @@
 // never become summaries. The outcome is the `results` document (harness/results.schema.json).
 import { type BenchmarkModule } from "../benchmarks/types";
 import { makeContext } from "./context";
-import { summarize, type Summary } from "./stats";
+import { type BenchmarkResult, type Results, type Summary } from "./results";
+import { summarize } from "./stats";
 import { type LabSpec, type Sample } from "./types";
 
 export interface BenchmarkRun {
@@ -16,17 +17,8 @@ export interface BenchmarkRun {
   options: Record<string, unknown>;
 }
 
-export interface BenchmarkResult {
-  index: number;
-  kind: string;
-  options: Record<string, unknown>;
-  status: "ok" | "failed";
-  error?: { reason: string; tail: string; repetition?: number };
-  summaries: Summary[];
-}
-
 export interface SuiteOutcome {
-  status: "complete" | "partial" | "failed";
+  status: Results["status"];
   benchmarks: BenchmarkResult[];
   samples: (Sample & { benchmark: number })[];
 }

@@ -1,6 +1,7 @@
 // The harness's contract with the benchmark modules and with the Suite resource that starts it.
 // Everything here is plain data (JSON), so the Suite can hand a LabSpec to the harness process.
 import { type Credentials, type Target } from "../remote/types";
+import { type Substrate } from "./results";
 
 /** How to run a shell script on one machine or inside one guest. */
 export interface Exec {
@@ -46,7 +47,7 @@ export interface LabSpec {
   owner: string;
   hypervisor: string;
   /** "namespaces" (this machine), "hardware" (a real lab), or "emulated" (QEMU without KVM). */
-  substrate: "namespaces" | "hardware" | "emulated";
+  substrate: Substrate;
   /** The server itself (for provenance: its kernel). */
   server: { name: string; exec: Exec };
   systems: SystemSpec[];

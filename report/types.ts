@@ -1,53 +1,8 @@
-// The `results` stack output as the report reads it: a mirror of harness/results.schema.json (the
-// contract). Kept apart from harness/ types so the report depends on the document, not the suite.
+// The `results` stack output as the report reads it: the types of harness/results.ts, which the
+// suite writes and harness/results.schema.json publishes; plus what the report adds.
 
-export type Substrate = "namespaces" | "hardware" | "emulated";
-
-export interface Provenance {
-  hypervisor: string;
-  /** What the lab was made of; results of different substrates are never compared. */
-  substrate: Substrate;
-  kernel: string;
-  host?: string;
-  tools: Record<string, string>;
-  configDigest: string;
-  startedAt: string;
-  finishedAt: string;
-}
-
-/** One metric on one system (and one parameter point), over its repetitions. */
-export interface Summary {
-  metric: string;
-  unit: string;
-  system: string;
-  params?: Record<string, number>;
-  n: number;
-  mean: number;
-  /** Sample standard deviation; 0 when n = 1. */
-  stddev: number;
-  /** 95% confidence interval of the mean (Student's t); null when n = 1. */
-  ci95: [number, number] | null;
-  min: number;
-  max: number;
-}
-
-export interface BenchmarkResult {
-  index: number;
-  kind: string;
-  options: Record<string, unknown>;
-  status: "ok" | "failed";
-  error?: { reason: string; tail: string; repetition?: number };
-  summaries: Summary[];
-}
-
-export interface Results {
-  schemaVersion: 1;
-  status: "complete" | "partial" | "failed";
-  runId: string;
-  provenance: Provenance;
-  samplesFile: string;
-  benchmarks: BenchmarkResult[];
-}
+export type { BenchmarkResult, Provenance, Results, Substrate, Summary } from "../harness/results";
+import { type Results } from "../harness/results";
 
 /** One stack's results, named as the user named it (a stack, or a --from file's base name). */
 export interface StackResults {
