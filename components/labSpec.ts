@@ -3,42 +3,11 @@
 // experiment, the plan and the drivers' answers, so it is golden-tested without the engine.
 import { type Benchmark, type Experiment } from "../config/model";
 import { type GuestExec } from "../drivers/types";
+import { NATIVE } from "../harness/results";
+import { type LabSpec, type MachineSpec } from "../harness/types";
 import { type Target } from "../remote/types";
 import { type MachinePlan, type LabPlan } from "./plan";
 
-/** Plain data handed to harness/main.ts (the shape of harness/types.ts LabSpec, credentials apart). */
-export interface LabSpecData {
-  owner: string;
-  hypervisor: string;
-  substrate: "namespaces" | "hardware" | "emulated";
-  server: { name: string; exec: { target: Target } };
-  systems: {
-    name: string;
-    exec: { target: Target; preamble?: string };
-    role: "router" | "endpoint" | "native";
-    vcpus: number;
-    memoryMiB: number;
-    diskGiB: number;
-    addresses: Record<string, string>;
-    ifnames: Record<string, string>;
-    scratchDir: string;
-  }[];
-  timer: MachineData;
-  generator: MachineData;
-  toolsDir: string;
-}
-
-interface MachineData {
-  name: string;
-  exec: { target: Target };
-  address: string;
-  ifname: string;
-  bridge: string;
-  scratchDir: string;
-}
-
-/** The name the server itself has as a system under test: the paper's native reference. */
-export const NATIVE = "native";
 const SCRATCH = "/var/tmp/vrlab";
 const host = (cidr: string): string => cidr.split("/")[0];
 
@@ -48,11 +17,11 @@ export function labSpecOf(
   guests: Map<string, Omit<GuestExec, "credentials">>,
   serverTarget: Target,
   toolsDir: string,
-): LabSpecData {
+): LabSpec {
   const serverExec = {
     target: plan.serverNs ? { kind: "local" as const, netns: plan.serverNs } : serverTarget,
   };
-  const machine = (m: Experiment["timer"], p: MachinePlan | undefined): MachineData => ({
+  const machine = (m: Experiment["timer"], p: MachinePlan | undefined): MachineSpec => ({
     name: m.name,
     exec: {
       target: p?.local

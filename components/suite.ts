@@ -8,13 +8,14 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type Experiment } from "../config/model";
 import { type Credentials } from "../remote/types";
-import { benchmarkRuns, type LabSpecData } from "./labSpec";
+import { type LabSpec } from "../harness/types";
+import { benchmarkRuns } from "./labSpec";
 import { suiteProvider } from "./suiteProvider";
 
 export interface SuiteArgs {
   experiment: Experiment;
   /** The lab as the harness sees it (components/labSpec.ts). */
-  lab: LabSpecData;
+  lab: LabSpec;
   /** SSH credentials by machine name (server, timer, generator); secrets. */
   credentials: Record<string, pulumi.Input<Credentials> | undefined>;
   /** Bump to re-run the suite with nothing else changed. Default: "". */

@@ -48,3 +48,6 @@ export interface Results {
   samplesFile: string;
   benchmarks: BenchmarkResult[];
 }
+
+/** The system that is the server itself: the paper's native reference, drawn first in the figures. */
+export const NATIVE = "native";

@@ -1,7 +1,14 @@
 // The `results` stack output as the report reads it: the types of harness/results.ts, which the
 // suite writes and harness/results.schema.json publishes; plus what the report adds.
 
-export type { BenchmarkResult, Provenance, Results, Substrate, Summary } from "../harness/results";
+export {
+  NATIVE,
+  type BenchmarkResult,
+  type Provenance,
+  type Results,
+  type Substrate,
+  type Summary,
+} from "../harness/results";
 import { type Results } from "../harness/results";
 
 /** One stack's results, named as the user named it (a stack, or a --from file's base name). */
@@ -9,6 +16,3 @@ export interface StackResults {
   stack: string;
   results: Results;
 }
-
-/** The system whose summaries are the native reference (the server itself). */
-export const NATIVE = "native";

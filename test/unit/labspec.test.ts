@@ -6,7 +6,6 @@ import { benchmarkRuns, labSpecOf } from "../../components/labSpec";
 import { planLab } from "../../components/plan";
 import { loadExperiment, parseStackFile } from "../../config/load";
 import { netnsGuestExec } from "../../drivers/netns";
-import { type LabSpec } from "../../harness/types";
 import { resultsTable } from "../../report/table";
 import { type Results } from "../../report/types";
 
@@ -20,8 +19,7 @@ test("the embedded lab as the harness sees it: guests in their namespace and cgr
   const plan = planLab(e, "vrlab-embedded");
   const local = { target: { kind: "local" as const } };
   const execs = new Map(plan.guests.map((g) => [g.name, netnsGuestExec(local, g.kernel)]));
-  // Typed as the harness's LabSpec without a cast: the two sides of the process boundary agree.
-  const lab: LabSpec = labSpecOf(e, plan, execs, local.target, "/opt/vrlab/tools/bin");
+  const lab = labSpecOf(e, plan, execs, local.target, "/opt/vrlab/tools/bin");
   expect(lab.systems.map((s) => [s.name, s.role, s.exec.target, s.addresses.time, s.scratchDir])).toEqual([
     [
       "vr1",
