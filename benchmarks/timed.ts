@@ -2,32 +2,32 @@
 // system in turn (never at once: they would compete for the server's CPUs and disk).
 import { type BenchContext, type Sample, type SystemSpec, type TimedRun } from "../harness/types";
 
-/** The three samples of a timed run: the timer's time, the system's own, and the gap between. */
+/**
+ * The three samples of a timed run: the timer's time (`time`, or e.g. `round time`), the system's
+ * own (`in-guest …`), and the gap between (`… distortion`).
+ */
 export function timeSamples(
   t: TimedRun,
   system: string,
   repetition: number,
   metadata: Sample["metadata"],
-  params?: Record<string, number>,
+  part?: { metric: string; params: Record<string, number> },
 ): Sample[] {
-  const base = { unit: "s", system, repetition, timestamp: Date.now(), ...(params ? { params } : {}) };
+  const metric = part?.metric ?? "time";
+  const base = {
+    unit: "s",
+    system,
+    repetition,
+    timestamp: Date.now(),
+    ...(part ? { params: part.params } : {}),
+  };
   const meta = { ...metadata, runId: t.runId };
   return [
+    { ...base, metric, value: t.externalS, metadata: { ...meta, clock: "external" } },
+    { ...base, metric: `in-guest ${metric}`, value: t.inGuestS, metadata: { ...meta, clock: "in-guest" } },
     {
       ...base,
-      metric: params?.round ? "round time" : "time",
-      value: t.externalS,
-      metadata: { ...meta, clock: "external" },
-    },
-    {
-      ...base,
-      metric: params?.round ? "in-guest round time" : "in-guest time",
-      value: t.inGuestS,
-      metadata: { ...meta, clock: "in-guest" },
-    },
-    {
-      ...base,
-      metric: params?.round ? "round time distortion" : "time distortion",
+      metric: `${metric} distortion`,
       value: t.inGuestS - t.externalS,
       metadata: { ...meta, clock: "in-guest minus external" },
     },

@@ -51,7 +51,15 @@ export const zfg: BenchmarkModule<ZfgOptions> = {
         ].join(" && ");
         const [t] = await ctx.timed([s], cmd, { timeoutMs: Math.max(120_000, o.sizeMiB * 1_000) });
         total += t.externalS;
-        out.push(...timeSamples(t, s.name, repetition, { sizeMiB: o.sizeMiB }, { round }));
+        out.push(
+          ...timeSamples(
+            t,
+            s.name,
+            repetition,
+            { sizeMiB: o.sizeMiB },
+            { metric: "round time", params: { round } },
+          ),
+        );
       }
       const metadata = { sizeMiB: o.sizeMiB, rounds: o.rounds, derived: "sum of the rounds' external times" };
       out.push({
