@@ -19,16 +19,16 @@ export function isSimpleCommand(command: string): boolean {
 
 /** The script that runs `command` (trusted shell text, its values quoted) under vrmark in a system. */
 export function timedScript(lab: LabSpec, command: string, runId: string): string {
-  const run = isSimpleCommand(command) ? command : 'sh -c "$CMD"';
+  const simple = isSimpleCommand(command);
   return [
     "set -eu",
     `VRMARK=${arg("path", `${lab.toolsDir}/vrmark`)}`,
     `TIMER=${arg("ipv4", lab.timer.address)}`,
     `RUN=${arg("name", runId)}`,
-    `CMD=${quote(command)}`,
+    ...(simple ? [] : [`CMD=${quote(command)}`]),
     // The command may know its own run id (tests use it to forge markers).
     `export VRLAB_RUN_ID="$RUN"`,
-    `exec "$VRMARK" "$TIMER" "$RUN" -- ${run}`,
+    `exec "$VRMARK" "$TIMER" "$RUN" -- ${simple ? command : 'sh -c "$CMD"'}`,
     "",
   ].join("\n");
 }
