@@ -44,8 +44,9 @@ export class Suite extends pulumi.ComponentResource {
     super("vrlab:bench:Suite", name, {}, opts);
     const runs = benchmarkRuns(args.experiment);
     const configDigest = digest(args.experiment);
-    // Any change of the experiment (the testbed's too: routes, links) or of the lab re-runs the suite.
-    const trigger = { lab: args.lab, runs, experiment: configDigest, runTrigger: args.runTrigger ?? "" };
+    // Any change of the experiment (its benchmarks, and the testbed's routes and links) or of the lab
+    // (tools included) re-runs the suite; the runs derive from the experiment, so they need no place here.
+    const trigger = { lab: args.lab, experiment: configDigest, runTrigger: args.runTrigger ?? "" };
     const runId = digest(trigger).slice(0, 12);
     const samplesDir = args.samplesDir ?? path.join(stateDir(), "results", args.lab.owner);
     const input = {
