@@ -67,15 +67,15 @@ export async function scratch(
   verb: "make" | "remove",
   progress: (l: string) => void,
 ): Promise<void> {
-  const essential = [lab.timer, lab.generator];
-  for (const m of [...essential, ...lab.systems]) {
+  const essential = new Set<object>([lab.timer, lab.generator]);
+  for (const m of [lab.timer, lab.generator, ...lab.systems]) {
     // The parent goes too once empty: /var/tmp/vrlab/<owner> holds only this stack's machines.
     const body =
       verb === "make" ? 'mkdir -p "$D"' : 'rm -rf -- "$D"; rmdir "$(dirname "$D")" 2>/dev/null || true';
     try {
       await runOn(m.exec, script({ D: arg("path", m.scratchDir) }, body), { timeoutMs: 60_000 });
     } catch (e) {
-      if (verb === "make" && (m === lab.timer || m === lab.generator)) throw e;
+      if (verb === "make" && essential.has(m)) throw e;
       progress(`${m.name}: cannot ${verb} ${m.scratchDir}: ${String((e as Error).message).split("\n")[0]}`);
     }
   }
