@@ -1,16 +1,14 @@
 // vrlab's Pulumi program: the experiment in the stack's config (stacks/Pulumi.<stack>.yaml),
 // validated as a whole before anything is declared, then stood up as a Testbed.
-import * as pulumi from "@pulumi/pulumi";
-import { experimentFromStack } from "./config/pulumi";
-import { Testbed } from "./components/testbed";
+import { stackConfig } from "./config/pulumi";
+import type * as testbedModule from "./components/testbed";
 
-const config = new pulumi.Config("vrlab");
-const experiment = experimentFromStack(__dirname);
-const testbed = new Testbed("lab", {
-  experiment,
-  runRoot: config.get("runRoot"),
-  suiteRun: config.get("suiteRun"),
-});
+// The config is checked before the lab's modules load (ts-node compiles them for ~20 s), so a
+// mistake in it fails in seconds.
+const { experiment, runRoot, suiteRun } = stackConfig(__dirname);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Testbed } = require("./components/testbed") as typeof testbedModule;
+const testbed = new Testbed("lab", { experiment, runRoot, suiteRun });
 
 export const labDirectory = testbed.workspace;
 export const nodes = testbed.nodes;

@@ -2,7 +2,7 @@
 // scratch directories carrying a name prefix. Tests and benchmarks use it as the leak scan after destroy; it only reads.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import { ownerTag } from "../config/names";
+import { ownedPrefix } from "../config/names";
 
 function lines(file: string, args: string[]): string[] {
   return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 })
@@ -85,6 +85,6 @@ function scratchDirs(prefix: string, owner?: string): string[] {
 
 /** Everything of stack owner `<project>-<stack>` still on this machine. Empty after a clean destroy. */
 export function leaksOf(owner: string): string[] {
-  const prefix = `v${ownerTag(owner)}-`;
+  const prefix = ownedPrefix(owner);
   return [...leaksWithPrefix(prefix), ...scratchDirs(prefix, owner)];
 }

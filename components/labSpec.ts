@@ -14,7 +14,7 @@ const host = (cidr: string): string => cidr.split("/")[0];
 export function labSpecOf(
   e: Experiment,
   plan: LabPlan,
-  guests: Map<string, Omit<GuestExec, "credentials">>,
+  guests: Map<string, Omit<GuestExec, "auth">>,
   serverTarget: Target,
   toolsDir: string,
 ): LabSpec {
@@ -45,11 +45,11 @@ export function labSpecOf(
   const guestSystems = e.guests.flatMap((g) => {
     const exec = guests.get(g.name);
     if (!exec) return [];
-    const { scratchDir, ...run } = exec;
+    const { scratchDir, target, preamble } = exec;
     return [
       {
         name: g.name,
-        exec: run,
+        exec: preamble === undefined ? { target } : { target, preamble },
         role: g.role,
         vcpus: g.vcpus,
         memoryMiB: g.memoryMiB,

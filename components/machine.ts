@@ -27,12 +27,16 @@ export class Machine extends pulumi.ComponentResource {
     const spec = { ...model, connection: model.connection.kind };
     const local = args.plan.local;
     if (local) {
-      const on = { target: server.target, credentials: server.credentials };
+      const on = { target: server.target, auth: server.auth };
       const parent = { parent: this };
       const ns = new Scripted(
         "netns:Namespace",
         `${name}-ns`,
-        { ...on, identity: { ns: local.ns }, ...namespaceScripts({ ns: local.ns, forwarding: false }) },
+        {
+          ...on,
+          identity: { ns: local.ns },
+          ...namespaceScripts({ ns: local.ns, forwarding: false, owner: server.owner }),
+        },
         parent,
       );
       const port = new Scripted(
@@ -41,7 +45,7 @@ export class Machine extends pulumi.ComponentResource {
         {
           ...on,
           identity: { hostEnd: local.port.hostEnd, ifname: local.port.ifname },
-          ...portScripts({ srv: server.ns, ...local.port }),
+          ...portScripts({ srv: server.ns, ...local.port, owner: server.owner }),
         },
         { parent: this, dependsOn: [ns] },
       );

@@ -1,10 +1,9 @@
 // The experiment as kernel objects: which namespaces, bridges, veth pairs, shaped links and routing
 // tables a stack owns, with their names on the host. Plain data from a pure function, so the topology
 // can be reviewed (and golden-tested) apart from the code that makes it real.
-import { createHash } from "node:crypto";
 import { formatPrefix, parseCidr, prefixSize } from "../config/addr";
 import { type Experiment, type Machine } from "../config/model";
-import { kernelName, ownerTag } from "../config/names";
+import { hostEndName, ifaceName, kernelName, ownerTag } from "../config/names";
 import { type RouteSpec } from "../drivers/routes";
 
 export interface PortPlan {
@@ -45,12 +44,6 @@ export interface LabPlan {
   machines: MachinePlan[];
 }
 
-/** A guest NIC's host end: owner tag plus a hash of guest and NIC, 14 bytes whatever the names. */
-export function hostEndName(owner: string, guest: string, ifname: string): string {
-  const h = createHash("sha256").update(`${guest}/${ifname}`).digest("hex").slice(0, 8);
-  return kernelName(owner, h);
-}
-
 function connectedRanges(e: Experiment): [number, number][] {
   const cidrs = [
     ...e.bridges.flatMap((b) => (b.address ? [b.address] : [])),
@@ -63,7 +56,7 @@ function connectedRanges(e: Experiment): [number, number][] {
 
 export function planLab(e: Experiment, owner: string): LabPlan {
   const local = e.server.connection.kind === "local";
-  const bridgeKernel = new Map(e.bridges.map((b) => [b.name, kernelName(owner, b.name)]));
+  const bridgeKernel = new Map(e.bridges.map((b) => [b.name, ifaceName(owner, b.name)]));
   const br = (name: string): string => bridgeKernel.get(name) ?? name; // references are validated
   const tables = new Map(e.routingTables.map((t) => [t.name, t]));
   const skip = connectedRanges(e);
@@ -71,9 +64,6 @@ export function planLab(e: Experiment, owner: string): LabPlan {
   const guests = e.guests.map((g): GuestPlan => {
     const kernel = kernelName(owner, g.name);
     const table = g.routingTable ? tables.get(g.routingTable) : undefined;
-    if (table?.file) {
-      throw new Error(`routingTables "${table.name}": prefix files are not supported by this driver yet`);
-    }
     const within = table?.generate ? parseCidr(table.generate.within).prefix : undefined;
     return {
       name: g.name,

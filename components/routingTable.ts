@@ -27,7 +27,7 @@ export class RoutingTable extends pulumi.ComponentResource {
         `${name}-routes`,
         {
           target: host.target,
-          credentials: host.credentials,
+          auth: host.auth,
           identity: { ns },
           spec: { ...spec },
           ...routesScripts({ ns, spec }),

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type Experiment } from "../config/model";
-import { type Credentials } from "../remote/types";
+import { type CredentialRefs } from "../drivers/types";
 import { type LabSpec } from "../harness/types";
 import { benchmarkRuns } from "./labSpec";
 import { suiteProvider } from "./suiteProvider";
@@ -16,8 +16,8 @@ export interface SuiteArgs {
   experiment: Experiment;
   /** The lab as the harness sees it (components/labSpec.ts). */
   lab: LabSpec;
-  /** SSH credentials by machine name (server, timer, generator); secrets. */
-  credentials: Record<string, pulumi.Input<Credentials> | undefined>;
+  /** Where each machine's SSH credentials are (server, timer, generator): secrets' names, not values. */
+  auth: Record<string, CredentialRefs | undefined>;
   /** Bump to re-run the suite with nothing else changed. Default: "". */
   runTrigger?: string;
   /** Directory for the raw samples file. Default: `<file backend>/results/<project>-<stack>`. */
@@ -56,17 +56,12 @@ export class Suite extends pulumi.ComponentResource {
       configDigest,
       samplesFile: path.join(samplesDir, `${runId}.samples.json`),
     };
-    const credentials = pulumi.secret(
-      pulumi
-        .all(Object.entries(args.credentials).map(([k, v]) => pulumi.output(v).apply((c) => [k, c] as const)))
-        .apply((pairs) => Object.fromEntries(pairs.filter(([, c]) => c !== undefined))),
-    );
+    const auth = Object.fromEntries(Object.entries(args.auth).filter(([, refs]) => refs !== undefined));
     const run = new SuiteRun(
       `${name}-run`,
-      { trigger, input, credentials, root: ROOT, results: undefined },
+      { trigger, input, auth, root: ROOT, results: undefined },
       {
         parent: this,
-        additionalSecretOutputs: ["credentials"],
         // The paper's full sizes take hours on a slow guest; the engine's default would cut them short.
         customTimeouts: { create: "24h", update: "24h" },
       },

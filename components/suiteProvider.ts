@@ -2,20 +2,27 @@
 // as a child process, relaying its progress lines; state keeps the summaries, the samples go to a
 // file. The provider is serialized into state, so it holds only this small closure.
 import type * as pulumi from "@pulumi/pulumi";
+import { resolveCredentials, type ConfigHolder } from "../drivers/secrets";
+import { type CredentialRefs } from "../drivers/types";
 
 export interface SuiteState {
   /** What decides a re-run: the lab, the benchmarks, the tools, and the user's run trigger. */
   trigger: Record<string, unknown>;
   /** The harness's input (harness/main.ts SuiteInput), without credentials. */
   input: Record<string, unknown> & { samplesFile: string };
-  /** SSH credentials by machine name; a Pulumi secret. */
-  credentials?: Record<string, unknown>;
+  /** Where each machine's SSH credentials are, by machine name: secrets' names, read when the harness runs. */
+  auth?: Record<string, CredentialRefs>;
   /** The project's directory (where harness/main.ts is); not part of the trigger. */
   root: string;
   results?: Record<string, unknown>;
 }
 
+const holder: ConfigHolder = {};
+
 export const suiteProvider: pulumi.dynamic.ResourceProvider<SuiteState, SuiteState> = {
+  async configure(req) {
+    holder.config = req.config;
+  },
   async create(inputs) {
     const results = await runHarness(inputs);
     return { id: `suite:${String(inputs.input.runId)}`, outs: { ...inputs, results } };
@@ -54,6 +61,9 @@ export const suiteProvider: pulumi.dynamic.ResourceProvider<SuiteState, SuiteSta
 };
 
 function runHarness(s: SuiteState, mode?: "cleanup"): Promise<Record<string, unknown>> {
+  const credentials = Object.fromEntries(
+    Object.entries(s.auth ?? {}).map(([m, refs]) => [m, resolveCredentials(refs, holder)]),
+  );
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { spawn } = require("node:child_process") as typeof import("node:child_process");
   const path = require("node:path") as typeof import("node:path");
@@ -71,7 +81,8 @@ function runHarness(s: SuiteState, mode?: "cleanup"): Promise<Record<string, unk
     err.push(text);
     process.stderr.write(text); // the engine shows a provider's stderr as the resource's progress
   });
-  child.stdin.end(JSON.stringify({ ...s.input, credentials: s.credentials ?? {}, mode }));
+  // The values travel only through the child's stdin, never its argv or environment.
+  child.stdin.end(JSON.stringify({ ...s.input, credentials, mode }));
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {

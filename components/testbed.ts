@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Connection, type Experiment } from "../config/model";
 import { drivers } from "../drivers";
+import { claimsScripts } from "../drivers/claims";
 import { bridgeScripts, namespaceScripts, nicPortScripts } from "../drivers/linux";
 import { Scripted } from "../drivers/scripted";
 import { workspaceScripts } from "../drivers/workspace";
+import { fullKey } from "../drivers/secrets";
 import { type GuestExec, type ServerHost } from "../drivers/types";
 import { labSpecOf } from "./labSpec";
 import { Suite, toolsDir } from "./suite";
@@ -23,25 +25,29 @@ export interface TestbedArgs {
   suiteRun?: string;
 }
 
-/** How the drivers reach a machine; SSH keys and passwords are read as Pulumi secrets. */
-export function hostOf(c: Connection, ns?: string): ServerHost {
-  if (c.kind === "local") return { target: { kind: "local" }, ns };
-  const secret = (key: string | undefined): pulumi.Output<string> | undefined => {
-    if (!key) return undefined;
-    const [namespace, name] = key.includes(":") ? key.split(":", 2) : ["vrlab", key];
-    const value = new pulumi.Config(namespace).getSecret(name);
+/**
+ * How the drivers reach a machine. SSH keys and passwords stay in the stack's config as secrets: the
+ * resources name them, and the providers read them when they run (drivers/secrets.ts).
+ */
+export function hostOf(c: Connection, owner: string, ns?: string): ServerHost {
+  if (c.kind === "local") return { target: { kind: "local" }, owner, ns };
+  const ref = (name: string | undefined): string | undefined => {
+    if (!name) return undefined;
+    const key = fullKey(name);
+    const [namespace, field] = key.split(":", 2);
     // Preview needs no keys (the shipped real-lab stacks have none yet); up does.
-    if (value === undefined && !pulumi.runtime.isDryRun()) {
-      throw new Error(`${key} is not set: pulumi config set --secret ${key} < <key file>`);
+    if (new pulumi.Config(namespace).getSecret(field) === undefined && !pulumi.runtime.isDryRun()) {
+      throw new Error(
+        `${key} is not set: scripts/vrlab pulumi config set --secret ${key} --stack STACK < <key file>`,
+      );
     }
-    return value;
+    return key;
   };
   const { host, port, user, hostKey, dialTimeoutS } = c;
   return {
     target: { kind: "ssh", host, port, user, hostKey: hostKey ?? "", dialTimeoutS },
-    credentials: pulumi
-      .all([secret(c.privateKeySecret), secret(c.passwordSecret)])
-      .apply(([privateKey, password]) => ({ privateKey, password })),
+    auth: { privateKey: ref(c.privateKeySecret), password: ref(c.passwordSecret) },
+    owner,
   };
 }
 
@@ -70,16 +76,37 @@ export class Testbed extends pulumi.ComponentResource {
       if (!pulumi.runtime.isDryRun()) throw new Error(`${why}; preview shows the experiment's tree only`);
       void pulumi.log.warn(`${why}: showing the experiment's tree without its substrate`, this);
     }
-    const host = hostOf(e.server.connection, plan.serverNs);
-    const on = { target: host.target, credentials: host.credentials };
+    const host = hostOf(e.server.connection, owner, plan.serverNs);
+    const on = { target: host.target, auth: host.auth };
 
+    // A server's own network stack is shared with whatever else runs there (other stacks, the
+    // host): before anything changes, check that no one else holds our bridges' names, subnets or NICs.
+    // On this machine the server is the stack's own namespace, which no one else can hold.
+    const claims =
+      driver && !plan.serverNs
+        ? [
+            new Scripted(
+              "lab:Claims",
+              `${name}-claims`,
+              {
+                ...on,
+                identity: { owner },
+                ...claimsScripts({
+                  owner,
+                  claims: plan.bridges.map((b) => ({ bridge: b.kernel, address: b.address, nic: b.nic })),
+                }),
+              },
+              { parent: this },
+            ),
+          ]
+        : [];
     // On the server's host: local, or the remote server itself.
     const dir = `${args.runRoot ?? "/run/vrlab"}/${owner}`;
     const workspace = new Scripted(
       "lab:Workspace",
       `${name}-run`,
       { ...on, identity: { dir }, ...workspaceScripts({ dir, owner }) },
-      { parent: this },
+      { parent: this, dependsOn: claims },
     );
     const server = new LabNode(
       "Server",
@@ -96,7 +123,7 @@ export class Testbed extends pulumi.ComponentResource {
               {
                 ...on,
                 identity: { ns: plan.serverNs },
-                ...namespaceScripts({ ns: plan.serverNs, forwarding: true }),
+                ...namespaceScripts({ ns: plan.serverNs, forwarding: true, owner }),
               },
               { parent: server },
             ),
@@ -115,9 +142,9 @@ export class Testbed extends pulumi.ComponentResource {
         {
           ...on,
           identity: { bridge: b.kernel },
-          ...bridgeScripts({ srv: plan.serverNs, bridge: b.kernel, address: b.address }),
+          ...bridgeScripts({ srv: plan.serverNs, bridge: b.kernel, address: b.address, owner }),
         },
-        { parent: node, dependsOn: serverNs },
+        { parent: node, dependsOn: [...serverNs, ...claims] },
       );
       // On one machine the cable's veth end is the NIC (components/machine.ts); a real server has one.
       if (!b.nic || plan.serverNs) return dev;
@@ -186,12 +213,12 @@ export class Testbed extends pulumi.ComponentResource {
             {
               experiment: e,
               lab: labSpecOf(e, plan, execs, host.target, tools ?? "/nonexistent"),
-              credentials: {
-                server: host.credentials,
-                timer: e.timer.connection.kind === "ssh" ? hostOf(e.timer.connection).credentials : undefined,
+              auth: {
+                server: host.auth,
+                timer: e.timer.connection.kind === "ssh" ? hostOf(e.timer.connection, owner).auth : undefined,
                 generator:
                   e.generator.connection.kind === "ssh"
-                    ? hostOf(e.generator.connection).credentials
+                    ? hostOf(e.generator.connection, owner).auth
                     : undefined,
               },
               runTrigger: args.suiteRun,

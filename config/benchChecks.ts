@@ -1,6 +1,6 @@
 // Checks of the benchmark plan against the lab: loads the links can carry, sizes the guests hold.
 import { type Experiment } from "./model";
-import { type Problem } from "./semantic";
+import { quoted, type Problem } from "./errors";
 import { maxPps, wireBytesForFrame, wireBytesForUdpPayload, wireMbps } from "./wire";
 
 export function checkOfferedLoad(e: Experiment): Problem[] {
@@ -47,7 +47,7 @@ export function checkBenchmarkFit(e: Experiment): Problem[] {
       if (b.kind === "masr" && b.sizeMiB !== undefined && b.sizeMiB >= g.memoryMiB) {
         out.push({
           path: `${path}.sizeMiB`,
-          message: `masr sets ${b.sizeMiB} MiB, which does not fit guest "${g.name}"'s ${g.memoryMiB} MiB of memory`,
+          message: `masr sets ${b.sizeMiB} MiB, which does not fit guest ${quoted(g.name)}'s ${g.memoryMiB} MiB of memory`,
         });
       }
       if (
@@ -57,7 +57,7 @@ export function checkBenchmarkFit(e: Experiment): Problem[] {
       ) {
         out.push({
           path: `${path}.sizeMiB`,
-          message: `${b.kind} writes ${b.sizeMiB} MiB, more than guest "${g.name}"'s ${g.diskGiB} GiB disk`,
+          message: `${b.kind} writes ${b.sizeMiB} MiB, more than guest ${quoted(g.name)}'s ${g.diskGiB} GiB disk`,
         });
       }
     }
@@ -69,7 +69,7 @@ export function checkBenchmarkFit(e: Experiment): Problem[] {
       if (carrying.length < most) {
         out.push({
           path: `${path}.routingTables[${ti}]`,
-          message: `the sweep asks for ${most} virtual routers with table "${t}", but ${carrying.length} carry it`,
+          message: `the sweep asks for ${most} virtual routers with table ${quoted(t)}, but ${carrying.length} carry it`,
         });
       }
     });

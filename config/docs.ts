@@ -123,7 +123,7 @@ export function fieldSections(schema: object): Section[] {
   function object(rows: FieldRow[], path: string, s: Schema): void {
     const required = new Set(s.required ?? []);
     const variants = s.oneOf ?? s.anyOf ?? [];
-    // Variants that only require fields are alternative forms: "exactly one of generate, file".
+    // Variants that only require fields are alternative forms: "exactly one of file, url".
     const forms = variants.every((v) => !v.properties) ? variants.flatMap((v) => v.required ?? []) : [];
     const formNote = `${s.oneOf ? "exactly" : "at least"} one of ${forms.map(code).join(", ")}`;
     for (const [name, p] of Object.entries(s.properties ?? {}))

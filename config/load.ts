@@ -1,6 +1,7 @@
-// YAML stack file → validated Experiment, or every problem at once with its path and line.
+// YAML stack file → validated experiment and settings, or every problem at once with its path and line.
 import { LineCounter, parseDocument, isMap, isScalar, type Document } from "yaml";
-import { ExperimentConfigError, pathString, type ConfigProblem } from "./errors";
+import { credentialProblems } from "./connections";
+import { ExperimentConfigError, pathString, type ConfigProblem, type Problem } from "./errors";
 import {
   type Benchmark,
   type Connection,
@@ -12,16 +13,22 @@ import {
 } from "./model";
 import { schema, schemaProblems } from "./schema";
 import { GUEST_KINDS, SEMANTIC_CHECKS } from "./semantic";
+import { checkSettings, SETTING_KEYS, type Settings } from "./settings";
 
 export const EXPERIMENT_KEY = "vrlab:experiment";
 const ROOT = ["config", EXPERIMENT_KEY];
 
-/** A parsed stack file: the raw experiment, the secret keys it sets, and a path → line map. */
+/** A parsed stack file: the raw experiment and settings, the secret keys it sets, and lines. */
 export interface StackFile {
   file: string;
   experiment: unknown;
+  /** The other vrlab keys vrlab reads (SETTING_KEYS), as the file gives them. */
+  settings: Record<string, unknown>;
   secureKeys: Set<string>;
+  /** Line of a path inside the experiment. */
   lineOf(at: (string | number)[]): number | undefined;
+  /** Line of a config key; of `config:` when the key is missing. */
+  keyLine(key: string): number | undefined;
 }
 
 export function parseStackFile(file: string, text: string): StackFile {
@@ -29,26 +36,37 @@ export function parseStackFile(file: string, text: string): StackFile {
   const doc: Document = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
   const config = doc.get("config", true);
   const secureKeys = new Set<string>();
+  const keyLines = new Map<string, number>();
   if (isMap(config)) {
     for (const item of config.items) {
-      if (isScalar(item.key) && isMap(item.value) && item.value.has("secure"))
-        secureKeys.add(String(item.key.value));
+      if (!isScalar(item.key)) continue;
+      const key = String(item.key.value);
+      if (item.key.range) keyLines.set(key, lines.linePos(item.key.range[0]).line);
+      if (isMap(item.value) && item.value.has("secure")) secureKeys.add(key);
     }
   }
-  const experiment = (doc.toJS() as { config?: Record<string, unknown> } | null)?.config?.[EXPERIMENT_KEY];
+  const top = isMap(doc.contents)
+    ? doc.contents.items.find((i) => isScalar(i.key) && i.key.value === "config")
+    : undefined;
+  const configLine = isScalar(top?.key) ? top.key.range?.[0] : undefined;
+  const values = (doc.toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
   return {
     file,
-    experiment,
+    experiment: values[EXPERIMENT_KEY],
+    settings: Object.fromEntries(SETTING_KEYS.filter((k) => k in values).map((k) => [k, values[k]])),
     secureKeys,
     lineOf(at) {
       // The deepest node the YAML has on the way to `at` (a missing field points at its parent).
-      for (let n = at.length; n >= 0; n--) {
+      for (let n = at.length; n >= 1; n--) {
         const node = doc.getIn([...ROOT, ...at.slice(0, n)], true) as
           | { range?: [number, number, number] }
           | undefined;
         if (node?.range) return lines.linePos(node.range[0]).line;
       }
-      return undefined;
+      return keyLines.get(EXPERIMENT_KEY);
+    },
+    keyLine(key) {
+      return keyLines.get(key) ?? (configLine === undefined ? undefined : lines.linePos(configLine).line);
     },
   };
 }
@@ -123,56 +141,41 @@ export function resolve(raw: RawExperiment): Experiment {
   };
 }
 
-/** Before `up`, every SSH machine needs its host key and a key or password set as a Pulumi secret. */
-function credentialProblems(e: Experiment, secureKeys: Set<string>): Omit<ConfigProblem, "line">[] {
-  const out: Omit<ConfigProblem, "line">[] = [];
-  const all: [string, Connection][] = [
-    ["server.connection", e.server.connection],
-    ["timer.connection", e.timer.connection],
-    ["generator.connection", e.generator.connection],
-  ];
-  for (const [path, c] of all) {
-    if (c.kind !== "ssh") continue;
-    if (!c.hostKey)
-      out.push({
-        path: `${path}.hostKey`,
-        message: `fill in ${c.host}'s host key (ssh-keyscan it on a trusted path): vrlab never connects to an unverified host`,
-      });
-    const secret = c.privateKeySecret ?? c.passwordSecret;
-    if (!secret) {
-      out.push({ path, message: `name a privateKeySecret or passwordSecret for ${c.host}` });
-    } else if (!secureKeys.has(secret)) {
-      out.push({
-        path: `${path}.${c.privateKeySecret ? "privateKeySecret" : "passwordSecret"}`,
-        message: `${secret} is not set as a secret: run scripts/vrlab pulumi config set --secret ${secret} < key-file`,
-      });
-    }
-  }
-  return out;
-}
-
 export interface LoadOptions {
   /** True for `up`: connections must then be complete. Preview works without hardware credentials. */
   deploy: boolean;
+  /** `<project>-<stack>`, when known: the run directory's length depends on it. */
+  owner?: string;
 }
 
-/** Validates everything, then returns the resolved experiment or throws ExperimentConfigError. */
-export function loadExperiment(stack: StackFile, opts: LoadOptions): Experiment {
+/** What the program runs on: the experiment and the other vrlab settings, all validated. */
+export interface StackConfig extends Settings {
+  experiment: Experiment;
+}
+
+/** Validates the whole stack config, then returns it or throws ExperimentConfigError with every problem. */
+export function loadStack(stack: StackFile, opts: LoadOptions): StackConfig {
   const problems: ConfigProblem[] = [];
-  const add = (at: (string | number)[], p: Omit<ConfigProblem, "line">): void => {
+  const add = (at: (string | number)[], p: Problem): void => {
     problems.push({ ...p, path: p.path || pathString(at), line: stack.lineOf(at) });
   };
-  if (stack.experiment === undefined) {
-    throw new ExperimentConfigError(stack.file, [
-      { path: "", message: `the stack file has no config.${EXPERIMENT_KEY}` },
-    ]);
-  }
-  for (const { at, problem } of schemaProblems(stack.experiment)) add(at, problem);
+  const settings = checkSettings(stack.settings, opts.owner);
+  for (const p of settings.problems) problems.push({ ...p, line: stack.keyLine(p.path) });
+  const raw = stack.experiment;
   let experiment: Experiment | undefined;
-  try {
-    experiment = resolve(stack.experiment as RawExperiment);
-  } catch {
-    // Too malformed to resolve; the schema problems above say why.
+  if (raw === undefined || raw === null || raw === "") {
+    problems.push({
+      path: EXPERIMENT_KEY,
+      line: stack.keyLine(EXPERIMENT_KEY),
+      message: `${raw === undefined ? "is not set" : "is empty"}: it holds the experiment (the fields in docs/experiment-fields.md; stacks/Pulumi.embedded.yaml is one)`,
+    });
+  } else {
+    for (const { at, problem } of schemaProblems(raw)) add(at, problem);
+    try {
+      experiment = resolve(raw as RawExperiment);
+    } catch {
+      // Too malformed to resolve; the schema problems above say why.
+    }
   }
   if (experiment) {
     const checks = [
@@ -180,7 +183,7 @@ export function loadExperiment(stack: StackFile, opts: LoadOptions): Experiment 
       ...(opts.deploy ? [(e: Experiment) => credentialProblems(e, stack.secureKeys)] : []),
     ];
     for (const check of checks) {
-      let found: Omit<ConfigProblem, "line">[] = [];
+      let found: Problem[] = [];
       try {
         found = check(experiment);
       } catch {
@@ -196,7 +199,12 @@ export function loadExperiment(stack: StackFile, opts: LoadOptions): Experiment 
     );
     throw new ExperimentConfigError(stack.file, problems);
   }
-  return experiment;
+  return { experiment, runRoot: settings.runRoot, suiteRun: settings.suiteRun };
+}
+
+/** The experiment alone (tests and tools that read a stack file). */
+export function loadExperiment(stack: StackFile, opts: LoadOptions): Experiment {
+  return loadStack(stack, opts).experiment;
 }
 
 /** `guests[1].interfaces[0].bridge` → ["guests", 1, "interfaces", 0, "bridge"]. */

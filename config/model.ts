@@ -82,8 +82,7 @@ export interface RoutingTable {
   name: string;
   routes: number;
   via: string;
-  generate?: { within: string; prefixLength: number };
-  file?: string;
+  generate: { within: string; prefixLength: number };
 }
 
 /** One benchmark, its kind's defaults resolved (the schema's union has a branch per kind). */

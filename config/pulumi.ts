@@ -1,24 +1,50 @@
-// The experiment from the running stack's config, validated before any resource is declared.
+// The stack's config (the experiment, the run root, the suite's re-run label), validated as a whole
+// before any resource is declared. Problems end the program as a pulumi.RunError: the engine prints
+// its message once, plainly, without a stack trace.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { stringify } from "yaml";
-import { EXPERIMENT_KEY, loadExperiment, parseStackFile, type StackFile } from "./load";
-import { type Experiment } from "./model";
+import { ExperimentConfigError } from "./errors";
+import { EXPERIMENT_KEY, loadStack, parseStackFile, type StackConfig } from "./load";
+import { capacityWarnings } from "./semantic";
+import { SETTING_KEYS } from "./settings";
 
 /**
- * Reads vrlab:experiment from stack config. The stack file, when present, is parsed too, for the
- * line numbers of problems and for which keys are set as secrets.
+ * Reads the stack's vrlab config. The stack file, when present, is parsed too, for the line numbers
+ * of problems and for which keys are set as secrets; values the engine was given win over the file.
  */
-export function experimentFromStack(projectDir: string): Experiment {
+export function stackConfig(projectDir: string): StackConfig {
   const stack = pulumi.getStack();
   const file = path.join(projectDir, "stacks", `Pulumi.${stack}.yaml`);
-  const config = new pulumi.Config("vrlab");
-  const raw = config.getObject<unknown>("experiment");
-  const parsed: StackFile = fs.existsSync(file)
+  const parsed = fs.existsSync(file)
     ? parseStackFile(path.relative(projectDir, file), fs.readFileSync(file, "utf8"))
-    : parseStackFile(`stack ${stack}`, stringify({ config: { [EXPERIMENT_KEY]: raw } }));
-  // Config given on the command line wins over the file, as in Pulumi itself.
-  if (raw !== undefined) parsed.experiment = raw;
-  return loadExperiment(parsed, { deploy: !pulumi.runtime.isDryRun() });
+    : parseStackFile(`${path.relative(projectDir, file)} (not found)`, "");
+  const config = new pulumi.Config("vrlab");
+  const raw = config.get("experiment");
+  if (raw !== undefined) {
+    try {
+      parsed.experiment = raw === "" ? raw : JSON.parse(raw);
+    } catch {
+      parsed.experiment = raw; // A plain string: the schema says what it should be.
+    }
+  }
+  for (const key of SETTING_KEYS) {
+    const value = config.get(key.slice("vrlab:".length));
+    if (value !== undefined) parsed.settings[key] = value;
+  }
+  let loaded: StackConfig;
+  try {
+    loaded = loadStack(parsed, {
+      deploy: !pulumi.runtime.isDryRun(),
+      owner: `${pulumi.getProject()}-${stack}`,
+    });
+  } catch (e) {
+    if (e instanceof ExperimentConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+  const local = loaded.experiment.server.connection.kind === "local";
+  const warnings = capacityWarnings(loaded.experiment, local ? os.availableParallelism() : undefined);
+  if (warnings.length > 0) void pulumi.log.warn(`${EXPERIMENT_KEY}: ${warnings.join("; ")}`);
+  return loaded;
 }

@@ -1,7 +1,7 @@
 // The one schema file, compiled with ajv; its errors become ConfigProblems with plain sentences.
 import Ajv, { type ErrorObject } from "ajv";
 import schemaJson from "./experiment.schema.json";
-import { type ConfigProblem } from "./errors";
+import { bare, quoted, type ConfigProblem } from "./errors";
 
 export const schema = schemaJson;
 
@@ -34,25 +34,25 @@ function sentence(e: ErrorObject): { at: (string | number)[]; message: string } 
   const desc = (e.parentSchema as { description?: string } | undefined)?.description;
   switch (e.keyword) {
     case "required":
-      return { at, message: `is missing the required field "${String(p.missingProperty)}"` };
+      return { at, message: `is missing the required field ${quoted(p.missingProperty)}` };
     case "additionalProperties":
       return { at: [...at, String(p.additionalProperty)], message: "is not a known field" };
     case "pattern":
-      return { at, message: `${JSON.stringify(e.data)} is not allowed here${desc ? `: ${desc}` : ""}` };
+      return { at, message: `${quoted(e.data)} is not allowed here${desc ? `: ${desc}` : ""}` };
     case "enum":
       return {
         at,
-        message: `must be one of ${(p.allowedValues as unknown[]).join(", ")}, not ${JSON.stringify(e.data)}`,
+        message: `must be one of ${(p.allowedValues as unknown[]).map(bare).join(", ")}, not ${quoted(e.data)}`,
       };
     case "const":
-      return { at, message: `must be ${JSON.stringify(p.allowedValue)}` };
+      return { at, message: `must be ${quoted(p.allowedValue)}` };
     case "type":
-      return { at, message: `must be ${String(p.type)}, not ${JSON.stringify(e.data)}` };
+      return { at, message: `must be ${String(p.type)}, not ${quoted(e.data)}` };
     case "minimum":
     case "maximum":
       return {
         at,
-        message: `must be ${e.keyword === "minimum" ? "at least" : "at most"} ${String(p.limit)}, not ${JSON.stringify(e.data)}`,
+        message: `must be ${e.keyword === "minimum" ? "at least" : "at most"} ${String(p.limit)}, not ${quoted(e.data)}`,
       };
     case "minItems":
     case "maxItems":
@@ -72,7 +72,7 @@ function sentence(e: ErrorObject): { at: (string | number)[]; message: string } 
       const kinds = (branches ?? []).map((b) => b.properties?.kind?.const).filter((k) => k !== undefined);
       return {
         at,
-        message: `kind must be one of ${kinds.join(", ")}, not ${JSON.stringify((e.data as { kind?: unknown })?.kind)}`,
+        message: `kind must be one of ${kinds.join(", ")}, not ${quoted((e.data as { kind?: unknown })?.kind)}`,
       };
     }
     default:

@@ -1,20 +1,12 @@
 // Checks the schema cannot express. Each returns problems; none stops at the first.
-import {
-  LAB_PREFIX,
-  LAB_RANGE,
-  contains,
-  formatPrefix,
-  overlaps,
-  parseCidr,
-  prefixSize,
-  type Prefix,
-} from "./addr";
+import { checkAddresses, checkNextHops, checkSubnets } from "./addrCheck";
 import { checkBenchmarkFit, checkOfferedLoad } from "./benchChecks";
-import { type ConfigProblem } from "./errors";
-import { IFNAMSIZ, MAX_OWNED_NAME } from "./names";
+import { checkHostKeys } from "./connections";
+import { bare, quoted, type Problem } from "./errors";
+import { hostEndName, ifaceName, ownedPrefix } from "./names";
 import { type Experiment, type GuestKind, type Hypervisor, type Machine } from "./model";
 
-export type Problem = Omit<ConfigProblem, "line">;
+export type { Problem } from "./errors";
 
 /** What each hypervisor runs; `native` runs the benchmarks on the server itself. */
 export const GUEST_KINDS: Record<Hypervisor, GuestKind[]> = {
@@ -30,7 +22,8 @@ function unique(items: { name: string; path: string }[], what: string): Problem[
   const out: Problem[] = [];
   for (const it of items) {
     const prev = first.get(it.name);
-    if (prev) out.push({ path: it.path, message: `${what} name "${it.name}" is already used at ${prev}` });
+    if (prev)
+      out.push({ path: it.path, message: `${what} name ${quoted(it.name)} is already used at ${prev}` });
     else first.set(it.name, it.path);
   }
   return out;
@@ -78,34 +71,47 @@ export function checkNames(e: Experiment): Problem[] {
       ),
     ),
   );
-  // Names that become kernel objects on a shared host get the owner prefix (names.ts).
-  const owned = [
-    ...e.bridges.map((b, i) => ({ name: b.name, path: `bridges[${i}].name` })),
-    ...e.guests.map((g, i) => ({ name: g.name, path: `guests[${i}].name` })),
-    ...machines(e).map(({ m, path }) => ({ name: m.name, path: `${path}.name` })),
-  ];
-  for (const o of owned) {
-    if (Buffer.byteLength(o.name) > MAX_OWNED_NAME) {
-      out.push({
-        path: o.path,
-        message: `"${o.name}" is ${Buffer.byteLength(o.name)} bytes; with the stack's owner prefix it would pass the kernel's ${IFNAMSIZ}-byte interface-name limit (use at most ${MAX_OWNED_NAME})`,
-      });
-    }
-  }
-  const ifnames = [
-    ...e.server.nics.map((n, i) => ({ name: n.name, path: `server.nics[${i}].name` })),
+  out.push(...kernelNameClashes(e));
+  return out;
+}
+
+/**
+ * Interfaces in the server's stack whose kernel names would clash. A bridge with a long name and every
+ * host end of a veth pair are named `v<tag>` and a 30-bit hash (names.ts), which can collide; the
+ * hash does not depend on the owner, so any owner stands in for the stack's.
+ */
+function kernelNameClashes(e: Experiment): Problem[] {
+  const owner = "x";
+  const ends = [
+    ...e.bridges.map((b, i) => ({
+      name: b.name,
+      path: `bridges[${i}].name`,
+      kernel: ifaceName(owner, b.name),
+    })),
     ...e.guests.flatMap((g, gi) =>
-      g.interfaces.map((f, i) => ({ name: f.name, path: `guests[${gi}].interfaces[${i}].name` })),
+      g.interfaces.map((f, i) => ({
+        name: `${g.name}/${f.name}`,
+        path: `guests[${gi}].interfaces[${i}].name`,
+        kernel: hostEndName(owner, g.name, f.name),
+      })),
     ),
-    ...machines(e).map(({ m, path }) => ({ name: m.nic.name, path: `${path}.nic.name` })),
+    ...machines(e).map(({ m, path }) => ({
+      name: `${m.name}/${m.nic.name}`,
+      path: `${path}.nic.name`,
+      kernel: hostEndName(owner, m.name, m.nic.name),
+    })),
   ];
-  for (const f of ifnames) {
-    if (Buffer.byteLength(f.name) > IFNAMSIZ) {
+  const first = new Map<string, { name: string; path: string }>();
+  const out: Problem[] = [];
+  for (const x of ends) {
+    const prev = first.get(x.kernel);
+    // Equal names are reported as duplicates already; only distinct names that hash alike are new.
+    if (prev && prev.name !== x.name) {
       out.push({
-        path: f.path,
-        message: `interface name "${f.name}" is longer than the kernel's ${IFNAMSIZ}-byte limit`,
+        path: x.path,
+        message: `${quoted(x.name)} and ${quoted(prev.name)} (${prev.path}) hash to the same interface name on the server (${x.kernel.slice(ownedPrefix(owner).length)} after the stack's tag): rename one`,
       });
-    }
+    } else if (!prev) first.set(x.kernel, x);
   }
   return out;
 }
@@ -118,8 +124,8 @@ export function checkReferences(e: Experiment): Problem[] {
   const nics = new Set(e.server.nics.map((n) => n.name));
   const missing = (path: string, what: string, name: string, known: Set<string>): void => {
     if (!known.has(name)) {
-      const list = [...known].join(", ") || "none";
-      out.push({ path, message: `no ${what} named "${name}" (known: ${list})` });
+      const list = [...known].map(bare).join(", ") || "none";
+      out.push({ path, message: `no ${what} named ${quoted(name)} (known: ${list})` });
     }
   };
   e.bridges.forEach((b, i) => b.nic && missing(`bridges[${i}].nic`, "server NIC", b.nic, nics));
@@ -139,103 +145,6 @@ export function checkReferences(e: Experiment): Problem[] {
     );
   });
   return out;
-}
-
-export function checkAddresses(e: Experiment): Problem[] {
-  const out: Problem[] = [];
-  const hosts = new Map<number, string>();
-  const subnets: { prefix: Prefix; bridge: string; path: string }[] = [];
-  const known = new Set(e.bridges.map((b) => b.name));
-  const reported = new Set<string>();
-  const pairKey = (x: string, y: string): string => [x, y].sort().join("\0");
-  const addresses: { cidr: string; bridge: string; path: string }[] = [
-    ...e.bridges.flatMap((b, i) =>
-      b.address ? [{ cidr: b.address, bridge: b.name, path: `bridges[${i}].address` }] : [],
-    ),
-    ...e.guests.flatMap((g, gi) =>
-      g.interfaces.map((f, i) => ({
-        cidr: f.address,
-        bridge: f.bridge,
-        path: `guests[${gi}].interfaces[${i}].address`,
-      })),
-    ),
-    ...machines(e).flatMap(({ m, path }) =>
-      m.nic.address ? [{ cidr: m.nic.address, bridge: m.link.bridge, path: `${path}.nic.address` }] : [],
-    ),
-  ];
-  for (const a of addresses) {
-    const { addr, prefix } = parseCidr(a.cidr);
-    if (!contains(LAB_PREFIX, prefix)) {
-      out.push({ path: a.path, message: `${a.cidr} is outside the lab range ${LAB_RANGE}` });
-      continue;
-    }
-    if (prefix.len < 31 && (addr === prefix.net || addr === prefix.net + prefixSize(prefix) - 1)) {
-      out.push({
-        path: a.path,
-        message: `${a.cidr} is the ${addr === prefix.net ? "network" : "broadcast"} address of its subnet`,
-      });
-    }
-    const prev = hosts.get(addr);
-    if (prev)
-      out.push({ path: a.path, message: `address ${a.cidr.split("/")[0]} is already used at ${prev}` });
-    else hosts.set(addr, a.path);
-    // One report per pair of bridges; addresses on unknown bridges are a reference problem instead.
-    const clash = known.has(a.bridge)
-      ? subnets.find(
-          (s) =>
-            s.bridge !== a.bridge && overlaps(s.prefix, prefix) && !reported.has(pairKey(s.bridge, a.bridge)),
-        )
-      : undefined;
-    if (clash) {
-      reported.add(pairKey(clash.bridge, a.bridge));
-      out.push({
-        path: a.path,
-        message: `subnet ${formatPrefix(prefix)} on bridge "${a.bridge}" overlaps ${formatPrefix(clash.prefix)} on bridge "${clash.bridge}" (${clash.path})`,
-      });
-    }
-    if (known.has(a.bridge)) subnets.push({ prefix, bridge: a.bridge, path: a.path });
-  }
-  // Generated routes skip every prefix that touches a connected subnet, so they never shadow a host.
-  const connected = [...new Map(subnets.map((x) => [formatPrefix(x.prefix), x.prefix])).values()];
-  e.routingTables.forEach((t, i) => {
-    if (!t.generate) return;
-    const { prefix } = parseCidr(t.generate.within);
-    const path = `routingTables[${i}].generate`;
-    const len = t.generate.prefixLength;
-    if (!contains(LAB_PREFIX, prefix))
-      out.push({
-        path: `${path}.within`,
-        message: `${t.generate.within} is outside the lab range ${LAB_RANGE}`,
-      });
-    if (len < prefix.len) {
-      out.push({
-        path: `${path}.prefixLength`,
-        message: `/${len} routes cannot be carved from ${t.generate.within}`,
-      });
-      return;
-    }
-    const capacity = routeCapacity(prefix, len, connected);
-    if (capacity < t.routes) {
-      out.push({
-        path: `routingTables[${i}].routes`,
-        message: `${t.routes} routes do not fit: ${t.generate.within} holds only ${capacity} /${len} prefixes outside the connected subnets`,
-      });
-    }
-  });
-  return out;
-}
-
-/** /len prefixes inside `within` that touch none of the connected subnets. */
-export function routeCapacity(within: Prefix, len: number, connected: Prefix[]): number {
-  const taken = new Set<number>();
-  for (const c of connected) {
-    if (!overlaps(c, within)) continue;
-    const lo = Math.max(c.net, within.net);
-    const hi = Math.min(c.net + prefixSize(c), within.net + prefixSize(within));
-    const step = 2 ** (32 - len);
-    for (let n = Math.floor(lo / step) * step; n < hi; n += step) taken.add(n);
-  }
-  return 2 ** (len - within.len) - taken.size;
 }
 
 export function checkCapacity(e: Experiment): Problem[] {
@@ -258,6 +167,25 @@ export function checkCapacity(e: Experiment): Problem[] {
   return out;
 }
 
+/**
+ * What the experiment may do on purpose but should hear about: more vCPUs in all than the server has
+ * CPUs (the paper's forwarding experiment runs 4 one-vCPU routers on 2 cores, so this is no error).
+ * `server.cpus` is what the experiment declares; on a local server `hostCpus` is what this machine has.
+ */
+export function capacityWarnings(e: Experiment, hostCpus?: number): string[] {
+  const vcpus = e.guests.reduce((sum, g) => sum + g.vcpus, 0);
+  const out: string[] = [];
+  const local = e.server.connection.kind === "local";
+  if (local && hostCpus !== undefined && hostCpus < e.server.cpus)
+    out.push(`server.cpus is ${e.server.cpus}, but this machine has ${hostCpus} CPUs: guests share those`);
+  const cpus = local && hostCpus !== undefined ? Math.min(hostCpus, e.server.cpus) : e.server.cpus;
+  if (vcpus > cpus)
+    out.push(
+      `the guests have ${vcpus} vCPUs in all on the server's ${cpus} CPUs: guests running at once share CPUs, so their benchmarks run slower than alone`,
+    );
+  return out;
+}
+
 export function checkGuestKinds(e: Experiment): Problem[] {
   const supported = GUEST_KINDS[e.server.hypervisor];
   return e.guests.flatMap((g, i) =>
@@ -268,8 +196,8 @@ export function checkGuestKinds(e: Experiment): Problem[] {
             path: `guests[${i}].kind`,
             message:
               supported.length === 0
-                ? `hypervisor "${e.server.hypervisor}" runs no guests: the benchmarks run on the server itself`
-                : `hypervisor "${e.server.hypervisor}" runs ${supported.join(" and ")} guests, not ${g.kind}`,
+                ? `hypervisor ${quoted(e.server.hypervisor)} runs no guests: the benchmarks run on the server itself`
+                : `hypervisor ${quoted(e.server.hypervisor)} runs ${supported.join(" and ")} guests, not ${bare(g.kind)}`,
           },
         ],
   );
@@ -279,6 +207,9 @@ export const SEMANTIC_CHECKS = [
   checkNames,
   checkReferences,
   checkAddresses,
+  checkSubnets,
+  checkNextHops,
+  checkHostKeys,
   checkCapacity,
   checkGuestKinds,
   checkOfferedLoad,

@@ -3,6 +3,7 @@
 // (cpu.cfs_*, memory.limit_in_bytes), as on hosts that still mount cpu and memory in v1.
 import { arg } from "../remote/shell";
 import { type Rendered } from "./linux";
+import { CGROUP_OWNER } from "./owner";
 import { script } from "./render";
 
 export const CPU_PERIOD_US = 100_000;
@@ -14,11 +15,18 @@ cpu() { if [ "$V" = 2 ]; then echo "/sys/fs/cgroup/$CG"; else echo "/sys/fs/cgro
 mem() { if [ "$V" = 2 ]; then echo "/sys/fs/cgroup/$CG"; else echo "/sys/fs/cgroup/memory/$CG"; fi; }
 `;
 
-export function cgroupScripts(p: { cgroup: string; vcpus: number; memoryMiB: number }): Rendered {
+/** A guest's cgroup, in each hierarchy it needs; an extended attribute on each records the owner. */
+export function cgroupScripts(p: {
+  cgroup: string;
+  vcpus: number;
+  memoryMiB: number;
+  owner: string;
+}): Rendered {
   const quota = p.vcpus * CPU_PERIOD_US;
   const bytes = p.memoryMiB * 1024 * 1024;
   const vars = {
-    CG: arg("ifname", p.cgroup),
+    CG: arg("netns", p.cgroup),
+    OWNER: arg("owner", p.owner),
     QUOTA: arg("uint", quota),
     PERIOD: arg("uint", CPU_PERIOD_US),
     MEM: arg("uint", bytes),
@@ -28,8 +36,10 @@ export function cgroupScripts(p: { cgroup: string; vcpus: number; memoryMiB: num
     scripts: {
       apply: script(
         vars,
-        `${DETECT}
+        `${DETECT}${CGROUP_OWNER}
 mkdir -p "$(cpu)" "$(mem)"
+claimcg "$(cpu)"
+[ "$(mem)" = "$(cpu)" ] || claimcg "$(mem)"
 if [ "$V" = 2 ]; then
   echo "$QUOTA $PERIOD" > "$(cpu)/cpu.max"
   echo "$MEM" > "$(mem)/memory.max"
@@ -41,8 +51,8 @@ fi`,
       ),
       read: script(
         vars,
-        `${DETECT}
-if [ ! -d "$(cpu)" ] || [ ! -d "$(mem)" ]; then echo present=0; exit 0; fi
+        `${DETECT}${CGROUP_OWNER}
+if [ ! -d "$(cpu)" ] || [ ! -d "$(mem)" ] || theircg "$(cpu)"; then echo present=0; exit 0; fi
 echo present=1
 echo version=$V
 if [ "$V" = 2 ]; then
@@ -56,9 +66,10 @@ fi`,
       ),
       delete: script(
         vars,
-        `${DETECT}
+        `${DETECT}${CGROUP_OWNER}
 for d in "$(cpu)" "$(mem)"; do
   [ -d "$d" ] || continue
+  if theircg "$d"; then echo "vrlab: cgroup $d belongs to stack $(cgowner "$d"), not $OWNER; left alone" >&2; continue; fi
   # Only this guest's processes are in its cgroup; an empty cgroup is what rmdir needs.
   pids=$(cat "$d/cgroup.procs")
   [ -z "$pids" ] || kill -KILL $pids

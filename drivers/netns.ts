@@ -7,7 +7,7 @@ import { Scripted } from "./scripted";
 import { type GuestExec, type HypervisorDriver, type ServerHost } from "./types";
 
 const unsupportedRemote = (ns: string): string =>
-  `echo 'benchmarks in a namespace of a remote server are not supported yet:' ${arg("ifname", ns).toString()} >&2; exit 1`;
+  `echo 'benchmarks in a namespace of a remote server are not supported yet:' ${arg("netns", ns).toString()} >&2; exit 1`;
 
 /**
  * Where a netns guest's commands run: in its namespace, charged to its cgroup, with a scratch
@@ -20,7 +20,7 @@ export function netnsGuestExec(host: ServerHost, kernel: string): GuestExec {
     return { target: { kind: "local", netns: kernel, cgroup: kernel }, scratchDir };
   return {
     target: host.target,
-    credentials: host.credentials,
+    auth: host.auth,
     preamble: unsupportedRemote(kernel),
     scratchDir,
   };
@@ -31,21 +31,25 @@ export const netnsDriver: HypervisorDriver = {
   guestKinds: ["container"],
   guest(host, g, { prefix, parent, dependsOn }) {
     const opts = { parent, dependsOn };
-    const on = { target: host.target, credentials: host.credentials };
+    const on = { target: host.target, auth: host.auth };
     const ns = new Scripted(
       "netns:Namespace",
       `${prefix}-ns`,
       {
         ...on,
         identity: { ns: g.kernel },
-        ...namespaceScripts({ ns: g.kernel, forwarding: g.role === "router" }),
+        ...namespaceScripts({ ns: g.kernel, forwarding: g.role === "router", owner: host.owner }),
       },
       opts,
     );
     const cgroup = new Scripted(
       "netns:Cgroup",
       `${prefix}-cgroup`,
-      { ...on, identity: { cgroup: g.kernel }, ...cgroupScripts({ cgroup: g.kernel, ...g }) },
+      {
+        ...on,
+        identity: { cgroup: g.kernel },
+        ...cgroupScripts({ cgroup: g.kernel, ...g, owner: host.owner }),
+      },
       opts,
     );
     const ports = g.ports.map(
@@ -56,7 +60,7 @@ export const netnsDriver: HypervisorDriver = {
           {
             ...on,
             identity: { hostEnd: p.hostEnd, ifname: p.ifname },
-            ...portScripts({ srv: host.ns, ...p }),
+            ...portScripts({ srv: host.ns, ...p, owner: host.owner }),
           },
           { parent, dependsOn: [...dependsOn, ns] },
         ),

@@ -1,7 +1,7 @@
 // Generated routing tables (the seed's 1k / 10k / 100k routes). The route list is derived from a
 // small spec when the script runs, and only its count and digest are kept in state.
 import { createHash } from "node:crypto";
-import { arg } from "../remote/shell";
+import { arg, check } from "../remote/shell";
 import { type Rendered } from "./linux";
 import { script } from "./render";
 import { scriptedProvider } from "./scripted";
@@ -35,10 +35,15 @@ export function routeDestinations(s: RouteSpec): string[] {
   return out;
 }
 
-/** `ip -batch` input that installs the table. */
+/**
+ * `ip -batch` input that installs the table. Each line is a command to `ip`, so its values pass the
+ * same allow-lists as shell values (remote/shell.ts): a newline in one could not add a command.
+ */
 export function routeBatch(s: RouteSpec): string {
+  const via = check("ipv4", s.via, "via");
+  const kind = s.prefixLength === 32 ? "ipv4" : "ipv4cidr"; // `ip route` prints /32 routes bare
   return routeDestinations(s)
-    .map((d) => `route replace ${d} via ${s.via} proto ${ROUTE_PROTO}\n`)
+    .map((d) => `route replace ${check(kind, d, "route")} via ${via} proto ${ROUTE_PROTO}\n`)
     .join("");
 }
 
@@ -54,7 +59,8 @@ export function routeDigest(s: RouteSpec): string {
 }
 
 export function routesScripts(p: { ns: string; spec: RouteSpec }): Rendered {
-  const vars = { NS: arg("ifname", p.ns), PROTO: arg("uint", ROUTE_PROTO) };
+  check("ipv4", p.spec.via, "via"); // refused when the program renders, not midway through `up`
+  const vars = { NS: arg("netns", p.ns), PROTO: arg("uint", ROUTE_PROTO) };
   return {
     want: { count: String(p.spec.count), digest: routeDigest(p.spec) },
     scripts: {

@@ -6,7 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { run, runOk } from "../remote/run";
 import { parseKeyValues } from "../remote/script";
-import { describeTarget, remoteError, tailOf, type Credentials, type Target } from "../remote/types";
+import { parseHostKey } from "../remote/ssh";
+import { describeTarget, remoteError, tailOf, type Target } from "../remote/types";
+import { resolveCredentials, type ConfigHolder } from "./secrets";
+import { type CredentialRefs } from "./types";
 
 export interface Scripts {
   apply: string;
@@ -15,10 +18,10 @@ export interface Scripts {
 }
 
 export interface ScriptedArgs {
-  /** Where the scripts run. Changing it replaces the resource. */
+  /** Where the scripts run. A new host, port, namespace or cgroup replaces the resource; connection settings do not. */
   target: pulumi.Input<Target>;
-  /** SSH key or password; stored as a Pulumi secret. */
-  credentials?: pulumi.Input<Credentials>;
+  /** The names of the stack secrets holding the SSH key or password (never their values). */
+  auth?: CredentialRefs;
   /** Kernel-visible identity (names); changing any replaces the resource, deleting first. */
   identity: pulumi.Input<Record<string, string>>;
   /** What `read` must print once `apply` has run. A difference is drift. */
@@ -28,9 +31,9 @@ export interface ScriptedArgs {
   spec?: pulumi.Input<Record<string, unknown>>;
 }
 
-interface State {
+export interface ScriptedState {
   target: Target;
-  credentials?: Credentials;
+  auth?: CredentialRefs;
   identity: Record<string, string>;
   want: Record<string, string>;
   scripts: Scripts;
@@ -47,7 +50,44 @@ export function driftOf(
   return Object.keys(want).filter((k) => observed?.[k] !== want[k]);
 }
 
-function idOf(s: State): string {
+/** What a target is: where scripts run. User, host key and dial timeout only say how to get there. */
+function placeOf(t: Target): string {
+  return t.kind === "local"
+    ? JSON.stringify([t.kind, t.netns ?? "", t.cgroup ?? ""])
+    : JSON.stringify([t.kind, t.host, t.port]);
+}
+
+/** How a target is reached; a host key compares by fingerprint, so its written form does not matter. */
+function connectionOf(t: Target, auth: CredentialRefs | undefined): string {
+  if (t.kind === "local") return "";
+  let key = t.hostKey;
+  try {
+    key = parseHostKey(t.hostKey).fingerprint;
+  } catch {
+    // compared as written; the run itself reports a malformed key
+  }
+  return JSON.stringify([t.user, key, t.dialTimeoutS, auth?.privateKey ?? "", auth?.password ?? ""]);
+}
+
+/** Replacing keys and whether anything changed; a connection-only change updates without running. */
+export function scriptedDiff(
+  olds: ScriptedState,
+  news: ScriptedState,
+): { replaces: string[]; changes: boolean; rerun: boolean } {
+  const replaces = Object.keys({ ...olds.identity, ...news.identity })
+    .filter((k) => olds.identity[k] !== news.identity[k])
+    .map((k) => `identity.${k}`);
+  if (placeOf(olds.target) !== placeOf(news.target)) replaces.push("target");
+  const rerun =
+    replaces.length > 0 ||
+    driftOf(news.want, olds.observed).length > 0 ||
+    JSON.stringify([olds.scripts, olds.spec, olds.want]) !==
+      JSON.stringify([news.scripts, news.spec, news.want]);
+  const changes = rerun || connectionOf(olds.target, olds.auth) !== connectionOf(news.target, news.auth);
+  return { replaces, changes, rerun };
+}
+
+function idOf(s: ScriptedState): string {
   return `${describeTarget(s.target)}:${Object.values(s.identity).join(":")}`;
 }
 
@@ -57,14 +97,15 @@ function idOf(s: State): string {
  */
 export function scriptedProvider(
   stdinOf?: (spec: Record<string, unknown>) => string,
-): pulumi.dynamic.ResourceProvider<State, State> {
-  const observe = async (s: State): Promise<Record<string, string>> => {
-    const r = await runOk(s.target, s.credentials ?? {}, s.scripts.read);
+): pulumi.dynamic.ResourceProvider<ScriptedState, ScriptedState> {
+  const holder: ConfigHolder = {};
+  const observe = async (s: ScriptedState): Promise<Record<string, string>> => {
+    const r = await runOk(s.target, resolveCredentials(s.auth, holder), s.scripts.read);
     return parseKeyValues(r.stdout);
   };
-  const converge = async (s: State): Promise<Record<string, string>> => {
+  const converge = async (s: ScriptedState): Promise<Record<string, string>> => {
     const stdin = stdinOf && s.spec ? stdinOf(s.spec) : undefined;
-    await runOk(s.target, s.credentials ?? {}, s.scripts.apply, { stdin });
+    await runOk(s.target, resolveCredentials(s.auth, holder), s.scripts.apply, { stdin });
     const observed = await observe(s);
     const drift = driftOf(s.want, observed);
     if (drift.length > 0) {
@@ -80,12 +121,15 @@ export function scriptedProvider(
     return observed;
   };
   return {
+    async configure(req) {
+      holder.config = req.config;
+    },
     async create(inputs) {
       return { id: idOf(inputs), outs: { ...inputs, observed: await converge(inputs) } };
     },
     async read(id, props) {
       if (!props) throw new Error(`${id}: import is not supported; declare the resource instead`);
-      const r = await run(props.target, props.credentials ?? {}, props.scripts.read);
+      const r = await run(props.target, resolveCredentials(props.auth, holder), props.scripts.read);
       if (r.code !== 0) {
         throw remoteError(
           describeTarget(props.target),
@@ -97,29 +141,22 @@ export function scriptedProvider(
       const observed = parseKeyValues(r.stdout);
       if (observed.present === "0") return { id: "", props }; // gone: refresh drops it, up recreates it
       // Inputs take what was found, so the next preview shows e.g. `want.qdisc: "noqueue" => "tbf"`.
-      const inputs: State = { ...props };
+      const inputs: ScriptedState = { ...props };
       delete inputs.observed;
       const found = Object.fromEntries(Object.keys(props.want).map((k) => [k, observed[k] ?? "(nothing)"]));
       return { id, props: { ...props, observed }, inputs: { ...inputs, want: found } };
     },
     async diff(_id, olds, news) {
-      const replaces = Object.keys({ ...olds.identity, ...news.identity })
-        .filter((k) => olds.identity[k] !== news.identity[k])
-        .map((k) => `identity.${k}`);
-      if (JSON.stringify(olds.target) !== JSON.stringify(news.target)) replaces.push("target");
-      const changed =
-        replaces.length > 0 ||
-        driftOf(news.want, olds.observed).length > 0 ||
-        JSON.stringify([olds.scripts, olds.spec, olds.want]) !==
-          JSON.stringify([news.scripts, news.spec, news.want]) ||
-        JSON.stringify(olds.credentials) !== JSON.stringify(news.credentials);
-      return { changes: changed, replaces, deleteBeforeReplace: true };
+      const { replaces, changes } = scriptedDiff(olds, news);
+      return { changes, replaces, deleteBeforeReplace: true };
     },
-    async update(_id, _olds, news) {
+    async update(_id, olds, news) {
+      // New connection settings alone change nothing on the host: record them, run nothing.
+      if (!scriptedDiff(olds, news).rerun) return { outs: { ...news, observed: olds.observed } };
       return { outs: { ...news, observed: await converge(news) } };
     },
     async delete(_id, props) {
-      await runOk(props.target, props.credentials ?? {}, props.scripts.delete);
+      await runOk(props.target, resolveCredentials(props.auth, holder), props.scripts.delete);
     },
   };
 }
@@ -139,17 +176,6 @@ export class Scripted extends pulumi.dynamic.Resource {
     provider: pulumi.dynamic.ResourceProvider = plainProvider,
   ) {
     const [module, kind] = type.split(":");
-    super(
-      provider,
-      name,
-      {
-        ...args,
-        credentials: args.credentials === undefined ? undefined : pulumi.secret(args.credentials),
-        observed: undefined,
-      },
-      { ...opts, additionalSecretOutputs: ["credentials"] },
-      `vrlab/${module}`,
-      kind,
-    );
+    super(provider, name, { ...args, observed: undefined }, opts, `vrlab/${module}`, kind);
   }
 }

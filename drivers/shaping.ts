@@ -32,7 +32,7 @@ export function burstBytes(mbps: number): number {
 
 export function shapingScripts(p: { ns?: string; dev: string; rateMbps: number }): Rendered {
   const vars = {
-    NS: p.ns === undefined ? undefined : arg("ifname", p.ns),
+    NS: p.ns === undefined ? undefined : arg("netns", p.ns),
     DEV: arg("ifname", p.dev),
     RATE: arg("uint", p.rateMbps),
     BURST: arg("uint", burstBytes(p.rateMbps)),

@@ -1,12 +1,24 @@
 // What a hypervisor driver is given and what it declares. Kept small on purpose: a driver makes
 // guests; bridges, links and routing tables are plain Linux on the server (drivers/linux.ts).
 import type * as pulumi from "@pulumi/pulumi";
-import { type Credentials, type Target } from "../remote/types";
+import { type Target } from "../remote/types";
+
+/**
+ * Where a machine's SSH credentials are: the names of stack secrets (`vrlab:serverKey`), never their
+ * values. Providers read the values from the stack's config when they run a script, so state holds
+ * no copy and a rotated key is used at once (drivers/secrets.ts).
+ */
+export interface CredentialRefs {
+  privateKey?: string;
+  password?: string;
+}
 
 /** The server as the drivers reach it. */
 export interface ServerHost {
   target: Target;
-  credentials?: pulumi.Input<Credentials>;
+  auth?: CredentialRefs;
+  /** The stack that owns what drivers make there, `<project>-<stack>` (drivers/owner.ts). */
+  owner: string;
   /** The server's own namespace when the server is a namespace of this machine. */
   ns?: string;
 }
@@ -23,7 +35,7 @@ export interface GuestSpec {
 /** How to run a command inside a guest: the harness runs its benchmarks there. */
 export interface GuestExec {
   target: Target;
-  credentials?: pulumi.Input<Credentials>;
+  auth?: CredentialRefs;
   /** Trusted shell lines run first (e.g. joining the guest's cgroup). */
   preamble?: string;
   /** A directory on the guest's own disk (never tmpfs) that the harness may fill and remove. */

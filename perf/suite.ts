@@ -34,7 +34,7 @@ function labOf(stack: string): LabSpec {
   const file = path.join(root, "stacks", `Pulumi.${stack}.yaml`);
   const e = loadExperiment(parseStackFile(file, fs.readFileSync(file, "utf8")), { deploy: false });
   const plan = planLab(e, `vrlab-${stack}`);
-  const local = { target: { kind: "local" as const } };
+  const local = { target: { kind: "local" as const }, owner: "vrlab-embedded" };
   const execs = new Map(plan.guests.map((g) => [g.name, netnsGuestExec(local, g.kernel)]));
   const tools = fs.realpathSync(process.env.VRLAB_TOOLS_DIR ?? "/nonexistent");
   const missing = [plan.serverNs, ...plan.guests.map((g) => g.kernel)].filter(

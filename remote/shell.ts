@@ -41,12 +41,13 @@ const re = (source: string): RegExp => Object.freeze(new RegExp(`^(?:${source})$
 export const ALLOW = Object.freeze({
   name: re("[a-z][a-z0-9-]{0,30}"), // guests, bridges, tables
   ifname: re("[a-zA-Z][a-zA-Z0-9_.-]{0,14}"), // Linux IFNAMSIZ: 15 bytes + NUL
+  netns: re("[a-zA-Z][a-zA-Z0-9_.-]{0,62}"), // a namespace or cgroup: a file name, not an interface
   ipv4: re(IPV4),
   ipv4cidr: re(`${IPV4}/(?:3[0-2]|[12]?\\d)`),
   hostname: re(`${LABEL}(?:\\.${LABEL})*`), // total length (<= 253) is checked in check()
   user: re("[a-z_][a-z0-9_-]{0,31}"), // POSIX portable user name
   path: re("/[A-Za-z0-9._/-]{0,255}"), // absolute; '..' segments are rejected in check()
-  uint: re("0|[1-9]\\d{0,9}"),
+  uint: re("0|[1-9]\\d{0,15}"), // up to 2^53 - 1 (checked in check()): 16 TiB of memory in bytes fits
   owner: re("[A-Za-z0-9][A-Za-z0-9._-]{0,99}"), // `<project>-<stack>`, as Pulumi allows them
 });
 export type AllowKind = keyof typeof ALLOW;
@@ -69,6 +70,7 @@ export function check(kind: AllowKind, value: unknown, path?: string): string {
   if (kind === "hostname" && s.length > 253) throw fail("must be at most 253 characters");
   if (!ALLOW[kind].test(s)) throw fail(`must match ${String(ALLOW[kind])}`);
   if (kind === "path" && DOTDOT_SEGMENT.test(s)) throw fail("must not contain a '..' segment");
+  if (kind === "uint" && Number(s) > Number.MAX_SAFE_INTEGER) throw fail("must be at most 2^53 - 1");
   return s;
 }
 

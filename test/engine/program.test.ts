@@ -2,7 +2,7 @@
 // up, no-change up and refresh, drift found and repaired, destroy, and a leak scan.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ownerTag } from "../../config/names";
+import { kernelName } from "../../config/names";
 import { type PulumiCli } from "../support/cli";
 import { cmd, leaksOf, links, namespaces } from "../support/lab";
 import { TestStack } from "../support/stack";
@@ -10,7 +10,7 @@ import { TestStack } from "../support/stack";
 describe("the default experiment", () => {
   const stack = `test-program-${process.pid}`;
   const owner = `vrlab-${stack}`;
-  const k = (name: string): string => `v${ownerTag(owner)}-${name}`;
+  const k = (name: string): string => kernelName(owner, name);
   let lab: TestStack;
   let runRoot: string;
   let cli: PulumiCli;
@@ -96,7 +96,7 @@ describe("the default experiment", () => {
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, "OWNER"), "vrlab-someone-else\n");
     // And so does another stack's guest namespace, named like ours but with its own owner tag.
-    const theirs = `v${ownerTag("vrlab-someone-else")}-vr1`;
+    const theirs = kernelName("vrlab-someone-else", "vr1");
     cmd("ip", "netns", "add", theirs);
     try {
       cli.ok(["destroy", "--yes"]);

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { ownerTag } from "../../config/names";
+import { kernelName } from "../../config/names";
 import { type PulumiCli } from "../support/cli";
 import { TestStack } from "../support/stack";
 import { cmd, leaksOf, links, namespaces } from "../support/lab";
@@ -73,7 +73,7 @@ function experiment(sshd: Sshd, hostKey: string): unknown {
 describe("provisioning over SSH", () => {
   const stack = `test-ssh-${process.pid}`;
   const owner = `vrlab-${stack}`;
-  const k = (name: string): string => `v${ownerTag(owner)}-${name}`;
+  const k = (name: string): string => kernelName(owner, name);
   let sshd: Sshd;
   let lab: TestStack;
   let cli: PulumiCli;
@@ -130,6 +130,33 @@ describe("provisioning over SSH", () => {
     expect(keyBody.length).toBeGreaterThan(20);
     expect(cli.stateText()).not.toContain(keyBody);
     expect(cli.ok(["stack", "output", "--json", "--show-secrets"]).stdout).not.toContain(keyBody);
+  });
+
+  test("a second stack with the same plan on the same server is refused, and the first is intact", () => {
+    const addrs = (): string => cmd("ip", "-n", sshdNs, "-o", "-4", "addr", "show");
+    const before = [addrs(), cmd("ip", "-n", sshdNs, "-o", "link", "show", "dev", "eth0")];
+    const plan = experiment(sshd, sshd.hostKeyLine);
+    const other = new TestStack(
+      `test-ssh2-${process.pid}`,
+      stringify({ config: { "vrlab:experiment": plan } }),
+    );
+    try {
+      other.cli.check(
+        ["config", "set"],
+        other.cli.run(["config", "set", "--secret", "vrlab:serverKey"], 60_000, sshd.clientPrivateKey),
+      );
+      const up = other.cli.run(["up", "--yes"]);
+      expect(up.code).not.toBe(0);
+      expect(up.stdout).toContain("refusing to change this server");
+      expect(up.stdout).toContain(`198.18.1.1/24 overlaps 198.18.1.1/24 on ${k("gen")} (stack ${owner})`);
+      expect(up.stdout).toContain(`NIC eth0 is in bridge ${k("gen")} (stack ${owner})`);
+      expect([addrs(), cmd("ip", "-n", sshdNs, "-o", "link", "show", "dev", "eth0")]).toEqual(before);
+      other.cli.ok(["destroy", "--yes"]);
+      expect([addrs(), cmd("ip", "-n", sshdNs, "-o", "link", "show", "dev", "eth0")]).toEqual(before);
+      cli.ok(["refresh", "--yes", "--expect-no-changes"]);
+    } finally {
+      other.dispose();
+    }
   });
 
   test("destroy over SSH leaves nothing behind", () => {

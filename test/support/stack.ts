@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { ownerTag } from "../../config/names";
+import { kernelName } from "../../config/names";
 import { PulumiCli } from "./cli";
 
 export const repo = path.resolve(__dirname, "../..");
@@ -44,9 +44,9 @@ export class TestStack {
     this.cli.ok(["config", "set", "vrlab:runRoot", this.runRoot], timeoutMs);
   }
 
-  /** `v<tag>-<name>`: what one of the stack's objects is called in the kernel. */
+  /** `v<tag>-<name>` (config/names.ts): what one of the stack's objects is called in the kernel. */
   kernel(name: string): string {
-    return `v${ownerTag(this.owner)}-${name}`;
+    return kernelName(this.owner, name);
   }
 
   /** Destroys whatever is left, then removes the stack, its file and its directories. Never throws. */

@@ -72,32 +72,25 @@ describe("experiment model", () => {
     ]);
   });
 
-  test("schema: a routing table needs exactly one of generate and file; connection kinds", () => {
+  test("schema: a routing table is generated (prefix files are not offered yet); connection kinds", () => {
     const e = base();
     e.routingTables[0].file = "/tmp/prefixes";
+    delete e.routingTables[0].generate;
     e.generator.connection = { kind: "telnet" };
     expect(problems(e)).toEqual([
-      { path: "routingTables[0]", message: "must give exactly one of: generate, file" },
+      { path: "routingTables[0]", message: 'is missing the required field "generate"' },
+      { path: "routingTables[0].file", message: "is not a known field" },
       { path: "generator.connection", message: 'kind must be one of local, ssh, not "telnet"' },
     ]);
   });
 
-  test("names are unique and fit the kernel's 15-byte limit", () => {
+  test("names are unique, up to 31 characters, and interface names fit the kernel's 15 bytes", () => {
     const e = base();
     e.guests[1].name = "vr1";
-    e.bridges[0].name = "averyverylongbr";
     e.guests[0].interfaces[1].name = "eth1";
     e.guests[0].interfaces[0].name = "eth1";
     e.guests[2].interfaces[0].name = "a-sixteen-bytes0";
-    for (const g of e.guests)
-      for (const f of g.interfaces) if (f.bridge === "gen") f.bridge = "averyverylongbr";
-    e.server.nics = [{ name: "eth0" }, { name: "eth1" }];
-    e.generator.link.bridge = "averyverylongbr";
     expect(problems(e)).toEqual([
-      {
-        path: "bridges[0].name",
-        message: `"averyverylongbr" is 15 bytes; with the stack's owner prefix it would pass the kernel's 15-byte interface-name limit (use at most 9)`,
-      },
       {
         path: "guests[0].interfaces[1].name",
         message: 'interface name "eth1" is already used at guests[0].interfaces[0].name',
@@ -105,7 +98,7 @@ describe("experiment model", () => {
       { path: "guests[1].name", message: 'machine name "vr1" is already used at guests[0].name' },
       {
         path: "guests[2].interfaces[0].name",
-        message: 'interface name "a-sixteen-bytes0" is longer than the kernel\'s 15-byte limit',
+        message: `"a-sixteen-bytes0" is not allowed here: A Linux interface name as the machine or guest calls it: a letter, then letters, digits, '_', '.' or '-', at most 15 characters (the kernel's limit).`,
       },
     ]);
   });
@@ -150,12 +143,22 @@ describe("experiment model", () => {
       {
         path: "guests[3].interfaces[1].address",
         message:
+          '198.18.1.99/24 is outside bridge "time"\'s subnet 198.18.2.0/24: nothing on the bridge could reach it',
+      },
+      {
+        path: "guests[3].interfaces[1].address",
+        message:
           'subnet 198.18.1.0/24 on bridge "time" overlaps 198.18.1.0/24 on bridge "gen" (bridges[0].address)',
       },
       {
         path: "routingTables[0].routes",
         message:
           "1000 routes do not fit: 198.18.3.0/24 holds only 256 /32 prefixes outside the connected subnets",
+      },
+      {
+        path: "routingTables[0].via",
+        message:
+          'guest "vr4" installs this table, but next hop 198.18.2.2 is on none of its subnets: a next hop must be directly reachable',
       },
     ]);
   });
@@ -228,7 +231,7 @@ describe("experiment model", () => {
     e.timer.connection = {
       kind: "ssh",
       host: "198.18.0.11",
-      hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB",
+      hostKey: "198.18.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFUh79JQoOCM2qDpbKBbCnISAByazoGnOBfEe/EG8pHO",
       passwordSecret: "vrlab:timerPw",
     };
     expect(problems(e, false)).toEqual([]);
@@ -259,6 +262,7 @@ describe("experiment model", () => {
       "      hypervisor: kvm", //            9
       "    bridges: []", //                  10
       "    guests: []", //                   11
+      "  vrlab:runRoot: run/vrlab", //       12
     ].join("\n");
     let err: unknown;
     try {
@@ -269,11 +273,12 @@ describe("experiment model", () => {
     expect(err).toBeInstanceOf(ExperimentConfigError);
     expect((err as Error).message).toBe(
       [
-        "stacks/Pulumi.bad.yaml: 4 problems in vrlab:experiment",
-        '  (experiment) (line 3): is missing the required field "generator"',
-        '  (experiment) (line 3): is missing the required field "timer"',
-        `  server.name (line 4): "Server" is not allowed here: Lowercase letters, digits and '-', starting with a letter, at most 31 characters.`,
-        '  server.hypervisor (line 9): must be one of native, xen, openvz, vmware, netns, not "kvm"',
+        "stacks/Pulumi.bad.yaml: 5 problems in vrlab's config (nothing was touched)",
+        '  vrlab:experiment (stacks/Pulumi.bad.yaml:2): is missing the required field "generator"',
+        '  vrlab:experiment (stacks/Pulumi.bad.yaml:2): is missing the required field "timer"',
+        `  server.name (stacks/Pulumi.bad.yaml:4): "Server" is not allowed here: Lowercase letters, digits and '-', starting with a letter, at most 31 characters.`,
+        '  server.hypervisor (stacks/Pulumi.bad.yaml:9): must be one of native, xen, openvz, vmware, netns, not "kvm"',
+        `  vrlab:runRoot (stacks/Pulumi.bad.yaml:12): "run/vrlab" is not a run root: it must be an absolute path of letters, digits, '.', '_', '-' and '/', with no '..' segment`,
       ].join("\n"),
     );
   });

@@ -58,11 +58,29 @@ describe("docs/experiment-fields.md", () => {
       default: "`1000`",
     });
     expect(rowAt("guests[].interfaces[].bridge")).toMatchObject({ type: "string (`name`)", required: "yes" });
-    expect(rowAt("routingTables[].file")?.required).toBe("exactly one of `generate`, `file`");
+    expect(rowAt("routingTables[].generate")?.required).toBe("yes");
     expect(rowAt("config.vrlab:experiment")?.type).toBe("object (see `vrlab:experiment`)");
     expect(renderDoc()).toMatch(
       /^\| `guests\[\]\.vcpus` +\| integer, min 1, max 256 +\| no +\| `1` \(inherits/m,
     );
+  });
+
+  test("says the true name limits and kernel naming, and offers nothing the plan cannot do", () => {
+    const doc = renderDoc();
+    const formats = fieldSections(schema).find((s) => s.title === "Formats")?.rows ?? [];
+    const format = (name: string): string | undefined => formats.find((r) => r.path === name)?.meaning;
+    expect(format("name")).toMatch(/at most 31 characters/);
+    expect(format("ifname")).toMatch(/at most 15 characters \(the kernel's limit\)/);
+    expect(doc).not.toMatch(/checked with the stack's prefix/);
+    const intro = fieldSections(schema).find((s) => s.title === "vrlab:experiment")?.intro ?? "";
+    expect(intro).toMatch(/`v<tag>-<name>`.*8 base32 characters.*15 bytes.*hash/);
+    expect(rowAt("bridges[].name")?.meaning).toMatch(/`v<tag>-<name>` up to 5 characters/);
+    // Prefix files are not implemented yet (components/plan.ts): not offered.
+    expect(rowAt("routingTables[].file")).toBeUndefined();
+    expect(rowAt("server.connection (kind: ssh).hostKey")?.meaning).toMatch(
+      /as ssh-keyscan prints it \(`host ssh-ed25519 AAAA...`\)/,
+    );
+    expect(rowAt("config.vrlab:suiteRun")?.meaning).toMatch(/re-runs the benchmark suite/);
   });
 
   test("a small schema renders to exactly this Markdown", () => {

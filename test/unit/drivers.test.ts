@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadExperiment, parseStackFile } from "../../config/load";
 import { GUEST_KINDS } from "../../config/semantic";
-import { hostEndName, planLab } from "../../components/plan";
+import { planLab } from "../../components/plan";
+import { base32Hash, hostEndName, ownerTag } from "../../config/names";
 import { drivers } from "../../drivers";
 import { cgroupScripts } from "../../drivers/cgroup";
 import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts } from "../../drivers/linux";
@@ -26,9 +27,17 @@ const embedded = loadExperiment(parseStackFile(embeddedFile, fs.readFileSync(emb
 
 describe("rendered scripts (golden)", () => {
   test.each([
-    ["namespace", namespaceScripts({ ns: "v1234-vr1", forwarding: true })],
-    ["bridge", bridgeScripts({ srv: "v1234-server", bridge: "v1234-gen", address: "198.18.1.1/24" })],
-    ["bridge on a remote host's own stack", bridgeScripts({ bridge: "v1234-gen" })],
+    ["namespace", namespaceScripts({ ns: "v1234-vr1", forwarding: true, owner: "vrlab-embedded" })],
+    [
+      "bridge",
+      bridgeScripts({
+        srv: "v1234-server",
+        bridge: "v1234-gen",
+        address: "198.18.1.1/24",
+        owner: "vrlab-embedded",
+      }),
+    ],
+    ["bridge on a remote host's own stack", bridgeScripts({ bridge: "v1234-gen", owner: "vrlab-embedded" })],
     [
       "port",
       portScripts({
@@ -38,12 +47,13 @@ describe("rendered scripts (golden)", () => {
         ns: "v1234-vr1",
         ifname: "eth0",
         address: "198.18.1.11/24",
+        owner: "vrlab-embedded",
       }),
     ],
     ["workspace", workspaceScripts({ dir: "/run/vrlab/vrlab-embedded", owner: "vrlab-embedded" })],
     ["nic port", nicPortScripts({ nic: "eth0", bridge: "v1234-gen" })],
     ["shaping", shapingScripts({ ns: "v1234-gen", dev: "eth0", rateMbps: 1000 })],
-    ["cgroup", cgroupScripts({ cgroup: "v1234-vr1", vcpus: 2, memoryMiB: 256 })],
+    ["cgroup", cgroupScripts({ cgroup: "v1234-vr1", vcpus: 2, memoryMiB: 256, owner: "vrlab-embedded" })],
     [
       "routes",
       routesScripts({
@@ -57,9 +67,11 @@ describe("rendered scripts (golden)", () => {
 
   test("a script takes only checked, quoted values", () => {
     expect(script({ NS: arg("ifname", "v1-x") }, 'echo "$NS"')).toBe("set -eu\nNS='v1-x'\necho \"$NS\"\n");
-    expect(() => bridgeScripts({ bridge: "x; reboot" })).toThrow(/unsafe ifname value "x; reboot"/);
+    expect(() => bridgeScripts({ bridge: "x; reboot", owner: "o" })).toThrow(
+      /unsafe ifname value "x; reboot"/,
+    );
     expect(() =>
-      portScripts({ hostEnd: "h", bridge: "b", ns: "n", ifname: "i", address: "1.2.3.4/24;id" }),
+      portScripts({ hostEnd: "h", bridge: "b", ns: "n", ifname: "i", address: "1.2.3.4/24;id", owner: "o" }),
     ).toThrow(/unsafe ipv4cidr/);
     expect(() => script({ "bad name": undefined }, "")).toThrow(/bad variable name/);
   });
@@ -128,11 +140,11 @@ describe("generated routes", () => {
 
 describe("errors of rendered scripts", () => {
   test("name the first real command and the values it was given, then the output tail", () => {
-    const apply = bridgeScripts({ srv: "v1234-server", bridge: "v1234-gen" }).scripts.apply;
+    const apply = bridgeScripts({ srv: "v1234-server", bridge: "v1234-gen", owner: "o" }).scripts.apply;
     const e = remoteError("local", apply, 2, "Error: boom");
     expect(e.message).toBe(
       'local: exit 2 running `ipn "$SRV" link show dev "$BR" >/dev/null 2>&1 || ipn "$SRV" link add name "$BR" type bridge`' +
-        " (SRV='v1234-server' BR='v1234-gen' ADDR=)\n--- output tail ---\nError: boom",
+        " (OWNER='o' SRV='v1234-server' BR='v1234-gen' ADDR=)\n--- output tail ---\nError: boom",
     );
     expect(e).toMatchObject({
       name: "RemoteError",
@@ -162,20 +174,21 @@ describe("read output", () => {
 describe("the lab plan", () => {
   const plan = planLab(embedded, "vrlab-embedded");
 
-  test("names every kernel object with the owner's tag, within 15 bytes", () => {
+  test("names every kernel object with the owner's tag; interfaces within 15 bytes", () => {
     const tag = plan.tag;
-    expect(tag).toMatch(/^[0-9a-f]{4}$/);
-    const names = [
-      plan.serverNs,
+    expect(tag).toMatch(/^[a-z2-7]{8}$/);
+    const ifaces = [
       ...plan.bridges.map((b) => b.kernel),
-      ...plan.guests.flatMap((g) => [g.kernel, ...g.ports.map((p) => p.hostEnd)]),
+      ...plan.guests.flatMap((g) => g.ports.map((p) => p.hostEnd)),
+    ];
+    const others = [
+      plan.serverNs,
+      ...plan.guests.map((g) => g.kernel),
       ...plan.machines.map((m) => m.local?.ns),
     ];
-    expect(names).toHaveLength(1 + 2 + 4 * 3 + 2);
-    for (const n of names) {
-      expect(n).toMatch(new RegExp(`^v${tag}-`));
-      expect(Buffer.byteLength(n ?? "")).toBeLessThanOrEqual(15);
-    }
+    expect(ifaces).toHaveLength(2 + 4 * 2);
+    for (const n of [...ifaces, ...others]) expect(n).toMatch(new RegExp(`^v${tag}`));
+    for (const n of ifaces) expect(Buffer.byteLength(n)).toBeLessThanOrEqual(15);
     // Namespaces and interfaces are separate kernel name spaces (bridge "gen" and machine "gen" may share).
     const namespaces = [
       plan.serverNs,
@@ -220,6 +233,14 @@ describe("the lab plan", () => {
     expect(other.serverNs).not.toBe(plan.serverNs);
   });
 
+  test("a bridge name too long for `v<tag>-<name>` gets a hashed interface name, still the owner's", () => {
+    const long = structuredClone(embedded);
+    long.bridges[0].name = "generator-side-of-the-lab";
+    const p = planLab(long, "vrlab-embedded");
+    expect(p.bridges[0].kernel).toMatch(new RegExp(`^v${plan.tag}[a-z2-7]{6}$`));
+    expect(p.bridges[1].kernel).toBe(`v${plan.tag}-time`);
+  });
+
   test("a remote server has no namespace of its own and its machines are not cabled here", () => {
     const remote = structuredClone(embedded);
     remote.server.connection = { kind: "ssh", host: "198.18.0.10", port: 22, user: "root", dialTimeoutS: 5 };
@@ -254,5 +275,18 @@ describe("driver registry", () => {
       }),
     ).toThrow('hypervisor driver "a" is registered twice');
     expect(() => r.get("xen")).toThrow('no driver for hypervisor "xen"; this build supports: a');
+  });
+});
+
+describe("owner tags", () => {
+  test("are 40 bits: the pair below is a real collision, found among 1.6 million stack names", () => {
+    // Used by test/engine/isolation.test.ts to stand up two stacks whose kernel names are the same.
+    expect(ownerTag("vrlab-c85238")).toBe("cz6xjwwy");
+    expect(ownerTag("vrlab-c1566550")).toBe("cz6xjwwy");
+    expect(ownerTag("vrlab-lab179")).not.toBe(ownerTag("vrlab-lab279")); // the issue's 16-bit collision
+  });
+
+  test("are RFC 4648 base32 of the hash, lowercased (Python: b32encode(sha256(b'')))", () => {
+    expect(base32Hash("", 5)).toBe("4oymi");
   });
 });

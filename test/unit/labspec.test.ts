@@ -17,42 +17,42 @@ const load = (stack: string) => {
 test("the embedded lab as the harness sees it: guests in their namespace and cgroup, native on the server", () => {
   const e = load("embedded");
   const plan = planLab(e, "vrlab-embedded");
-  const local = { target: { kind: "local" as const } };
+  const local = { target: { kind: "local" as const }, owner: "vrlab-embedded" };
   const execs = new Map(plan.guests.map((g) => [g.name, netnsGuestExec(local, g.kernel)]));
   const lab = labSpecOf(e, plan, execs, local.target, "/opt/vrlab/tools/bin");
   expect(lab.systems.map((s) => [s.name, s.role, s.exec.target, s.addresses.time, s.scratchDir])).toEqual([
     [
       "vr1",
       "router",
-      { kind: "local", netns: "vac60-vr1", cgroup: "vac60-vr1" },
+      { kind: "local", netns: "vvrqmzgv6-vr1", cgroup: "vvrqmzgv6-vr1" },
       "198.18.2.11",
-      "/var/tmp/vrlab/vac60-vr1",
+      "/var/tmp/vrlab/vvrqmzgv6-vr1",
     ],
     [
       "vr2",
       "router",
-      { kind: "local", netns: "vac60-vr2", cgroup: "vac60-vr2" },
+      { kind: "local", netns: "vvrqmzgv6-vr2", cgroup: "vvrqmzgv6-vr2" },
       "198.18.2.12",
-      "/var/tmp/vrlab/vac60-vr2",
+      "/var/tmp/vrlab/vvrqmzgv6-vr2",
     ],
     [
       "vr3",
       "router",
-      { kind: "local", netns: "vac60-vr3", cgroup: "vac60-vr3" },
+      { kind: "local", netns: "vvrqmzgv6-vr3", cgroup: "vvrqmzgv6-vr3" },
       "198.18.2.13",
-      "/var/tmp/vrlab/vac60-vr3",
+      "/var/tmp/vrlab/vvrqmzgv6-vr3",
     ],
     [
       "vr4",
       "router",
-      { kind: "local", netns: "vac60-vr4", cgroup: "vac60-vr4" },
+      { kind: "local", netns: "vvrqmzgv6-vr4", cgroup: "vvrqmzgv6-vr4" },
       "198.18.2.14",
-      "/var/tmp/vrlab/vac60-vr4",
+      "/var/tmp/vrlab/vvrqmzgv6-vr4",
     ],
     [
       "native",
       "native",
-      { kind: "local", netns: "vac60-server" },
+      { kind: "local", netns: "vvrqmzgv6-server" },
       "198.18.2.1",
       "/var/tmp/vrlab/vrlab-embedded/native",
     ],

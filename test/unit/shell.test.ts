@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
+import { routeBatch, routesScripts, type RouteSpec } from "../../drivers/routes";
 import { ALLOW, AllowKind, SafeArg, UnsafeValueError, arg, check, quote, raw, sh } from "../../remote/shell";
 
 const KINDS = Object.keys(ALLOW) as AllowKind[];
@@ -22,12 +23,28 @@ function caught(fn: () => unknown): unknown {
 const GOOD: Record<AllowKind, unknown[]> = {
   name: ["r1", "br-core", "a", `a${"b".repeat(30)}`, "rt-main2"],
   ifname: ["eth0", "veth-r1.100", "br_core", "A", "a".repeat(15)],
+  netns: ["vabcdefgh-vr1", `vabcdefgh-${"r".repeat(31)}`, "lab_ns.1", "a".repeat(63)],
   ipv4: ["0.0.0.0", "10.0.0.1", "192.168.1.10", "255.255.255.255"],
   ipv4cidr: ["0.0.0.0/0", "10.0.0.0/8", "1.2.3.4/24", "192.168.1.1/32"],
   hostname: ["localhost", "r1.lab.example", "10.0.0.1", "xn--bcher-kva.example", "a-b.c", "a", "0"],
   user: ["root", "vagrant", "_apt", "lab-user1", "a".repeat(32)],
   path: ["/", "/etc/frr/frr.conf", "/var/lib/vrlab/r1.img", "/opt/.hidden/x", "/a..b/c.", "/a/-b"],
-  uint: ["0", "1", "42", "4294967295", "9999999999", 0, 7, 65535, -0],
+  // 16 TiB in bytes (the schema's largest memoryMiB), and the largest safe integer.
+  uint: [
+    "0",
+    "1",
+    "42",
+    "4294967295",
+    "9999999999",
+    0,
+    7,
+    65535,
+    -0,
+    2 ** 44,
+    1e10,
+    "9007199254740991",
+    2 ** 53 - 1,
+  ],
   owner: ["vrlab-embedded", "vrlab-test-program-1234", "My.Project_x-dev", "0", `v${"x".repeat(99)}`],
 };
 GOOD.hostname.push([1, 2, 3].map(() => "a".repeat(63)).join(".") + `.${"b".repeat(61)}`); // exactly 253
@@ -35,6 +52,7 @@ GOOD.hostname.push([1, 2, 3].map(() => "a".repeat(63)).join(".") + `.${"b".repea
 const BAD: Record<AllowKind, unknown[]> = {
   name: ["", "-r1", "R1", "1r", "a".repeat(32), "r_1", "r 1", "r1;", "rü", 42, null, undefined, ["r1"]],
   ifname: ["", "a".repeat(16), "0eth", "-eth", "eth 0", "eth0/1", "eth0:1", "éth0", "eth0\n", 0],
+  netns: ["", "a".repeat(64), "-ns", ".", "..", "a/b", "ns 1", "ns\n", "nś", 1],
   ipv4: ["256.0.0.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", " 1.2.3.4", "1.2.3.4\n", "١.2.3.4", "0x1.2.3.4", ""],
   ipv4cidr: ["10.0.0.0/33", "10.0.0.0/08", "10.0.0.0", "10.0.0.0/", "/24", "10.0.0.0/-1", "1.2.3.4/2/4"],
   hostname: ["", "-r1", "r1-", "R1", "r1..lab", "r1.", ".r1", "a".repeat(64), "r1;id", "r 1", "r1_x", "u@r1"],
@@ -50,13 +68,14 @@ const BAD: Record<AllowKind, unknown[]> = {
     " 1",
     "+1",
     "0x10",
-    "12345678901",
+    "9007199254740992",
+    "12345678901234567",
     -1,
     1.5,
     NaN,
     Infinity,
     2 ** 53,
-    1e10,
+    1e17,
   ],
 };
 BAD.hostname.push([1, 2, 3, 4].map(() => "a".repeat(63)).join(".")); // 255 characters
@@ -70,6 +89,7 @@ describe("allow-lists", () => {
       "ipv4",
       "ipv4cidr",
       "name",
+      "netns",
       "owner",
       "path",
       "uint",
@@ -168,6 +188,44 @@ describe("quote, arg, raw, sh", () => {
     expect(() => sh`ip link set ${arg("ifname", "eth0")} name ${evil}`).toThrow(
       new TypeError('sh: interpolation #2 (after " name ") is a string, not a SafeArg'),
     );
+  });
+});
+
+describe("route lines for ip -batch", () => {
+  const LAB = 198 * 2 ** 24 + 18 * 2 ** 16; // 198.18.0.0
+  const spec = (over: Partial<RouteSpec> = {}): RouteSpec => ({
+    start: LAB + 2 ** 16,
+    prefixLength: 32,
+    count: 3,
+    via: "198.18.2.2",
+    skip: [],
+    ...over,
+  });
+
+  it("are checked like shell values: a hostile next hop cannot add a batch command", () => {
+    expect(routeBatch(spec())).toBe(
+      ["198.19.0.0", "198.19.0.1", "198.19.0.2"]
+        .map((d) => `route replace ${d} via 198.18.2.2 proto 198\n`)
+        .join(""),
+    );
+    expect(routeBatch(spec({ prefixLength: 24, count: 1 }))).toBe(
+      "route replace 198.19.0.0/24 via 198.18.2.2 proto 198\n",
+    );
+    for (const via of ["198.18.2.2\nroute flush all", "198.18.2.2 dev lo", "", "::1"]) {
+      expect(() => routeBatch(spec({ via }))).toThrow(UnsafeValueError);
+      expect(() => routesScripts({ ns: "vabcdefgh-vr1", spec: spec({ via }) })).toThrow(UnsafeValueError);
+    }
+    // A start that is not an address (a corrupted spec in state) yields no route line either.
+    expect(() => routeBatch(spec({ start: 2 ** 32 - 1, prefixLength: 31, count: 1 }))).not.toThrow();
+    expect(() => routeBatch(spec({ start: -256, prefixLength: 24, count: 1 }))).toThrow(UnsafeValueError);
+  });
+
+  it("stay fast for 100,000 routes", () => {
+    const started = process.hrtime.bigint();
+    const batch = routeBatch(spec({ count: 100_000 }));
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(batch.split("\n")).toHaveLength(100_001);
+    expect(ms).toBeLessThan(1500); // ~120 ms here; checking adds ~20 ms
   });
 });
 
