@@ -1,7 +1,7 @@
 // The view model of `vrlab show` (cli/view.ts builds it, cli/render.ts draws it; --json prints it):
-// the lab's machines, bridges and links as planned, each with the state found on this machine.
+// the lab's machines, bridges and links as planned, each with the state found on the server.
 
-/** `unprobed`: the plan only (a remote server, or a machine reached over ssh). */
+/** `unprobed`: the plan only (no probe, or a timer or generator that is a machine of its own). */
 export type Presence = "up" | "missing" | "unprobed";
 
 export interface AddressView {
@@ -57,6 +57,8 @@ export interface LabView {
   owner: string;
   tag: string;
   serverNs?: string;
+  /** Where the lab was probed: `local`, or `ssh root@host:22` for a remote server. */
+  host?: string;
   note?: string;
   machines: MachineView[];
   bridges: BridgeView[];

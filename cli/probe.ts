@@ -1,13 +1,14 @@
-// What the kernel of this machine holds of a lab, for `vrlab show`: per namespace its links (state,
-// bridge, IPv4 addresses), root qdiscs and vrlab's route count, and each guest's cgroup limits. Only
-// reads; every name comes from the stack's `lab` output, is checked against the ifname allow-list, and
-// reaches `ip`/`tc` as one argv element (execFile, no shell).
-import { execFile } from "node:child_process";
-import * as fs from "node:fs/promises";
-import { promisify } from "node:util";
+// What the server's kernel holds of a lab, for `vrlab show`: per namespace its links (state, bridge,
+// IPv4 addresses), root qdiscs and vrlab's route count, and each guest's cgroup limits. One read-only
+// script does it all, run through remote/run.ts on the server's target: this machine, or the server
+// over SSH, the same probes either way. Every name comes from the stack's `lab` output, is checked
+// against an allow-list, and reaches the script on its stdin, where it is only ever expanded quoted.
 import { type LabPlan } from "../components/plan";
 import { ROUTE_PROTO } from "../drivers/routes";
-import { check } from "../remote/shell";
+import { run } from "../remote/run";
+import { script } from "../remote/script";
+import { arg, check } from "../remote/shell";
+import { type Credentials, type Target, describeTarget, remoteError, tailOf } from "../remote/types";
 
 export interface LinkFacts {
   up: boolean;
@@ -41,18 +42,14 @@ export interface CgroupFacts {
 }
 
 export interface Probe {
+  /** Where it was probed: `local`, or `ssh root@host:22`. */
+  host: string;
   /** The namespaces that exist, with what they hold. A planned namespace absent here is missing. */
   namespaces: Record<string, NsFacts>;
+  /** A remote server's own network stack (where its bridges live); unset for a local plan. */
+  root?: NsFacts;
   /** Per guest cgroup: its limits, or null when it does not exist. */
   cgroups: Record<string, CgroupFacts | null>;
-}
-
-const run = promisify(execFile);
-const TIMEOUT_MS = 15_000;
-
-async function out(file: string, args: string[]): Promise<string> {
-  const r = await run(file, args, { encoding: "utf8", timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
-  return r.stdout;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
@@ -91,88 +88,95 @@ export function parseQdiscs(json: string): Record<string, QdiscFacts> {
   return qdiscs;
 }
 
-export async function namespaceList(): Promise<string[]> {
-  return (await out("ip", ["netns", "list"]))
-    .split("\n")
-    .map((l) => l.split(" ")[0])
-    .filter((n) => n !== "");
-}
-
-async function probeNs(ns: string, routes: boolean): Promise<NsFacts | undefined> {
-  try {
-    const [addr, tc, rt] = await Promise.all([
-      out("ip", ["-n", ns, "-j", "-d", "addr", "show"]),
-      out("tc", ["-n", ns, "-j", "-d", "qdisc", "show"]),
-      routes ? out("ip", ["-n", ns, "route", "show", "proto", String(ROUTE_PROTO)]) : Promise.resolve(""),
-    ]);
-    const count = rt.split("\n").filter((l) => l.trim() !== "").length;
-    return { links: parseAddr(addr), qdiscs: parseQdiscs(tc), routes: routes ? count : undefined };
-  } catch {
-    return undefined; // gone while we looked
-  }
-}
-
-async function readNumbers(file: string): Promise<number[]> {
-  const text = await fs.readFile(file, "utf8");
-  return text
-    .trim()
-    .split(/\s+/)
-    .map((w) => (w === "max" ? -1 : Number(w)));
-}
-
-/** cgroup v2 where the host has cpu and memory there, else v1 (as drivers/cgroup.ts decides). */
-async function probeCgroup(cg: string): Promise<CgroupFacts | null> {
-  const controllers = await fs.readFile("/sys/fs/cgroup/cgroup.controllers", "utf8").catch(() => "");
-  const v2 = /\bcpu\b/.test(controllers) && /\bmemory\b/.test(controllers);
-  try {
-    if (v2) {
-      const [quota, period] = await readNumbers(`/sys/fs/cgroup/${cg}/cpu.max`);
-      const [memory] = await readNumbers(`/sys/fs/cgroup/${cg}/memory.max`);
-      return { cpuQuotaUs: quota, cpuPeriodUs: period, memoryBytes: memory };
-    }
-    const [quota] = await readNumbers(`/sys/fs/cgroup/cpu/${cg}/cpu.cfs_quota_us`);
-    const [period] = await readNumbers(`/sys/fs/cgroup/cpu/${cg}/cpu.cfs_period_us`);
-    const [memory] = await readNumbers(`/sys/fs/cgroup/memory/${cg}/memory.limit_in_bytes`);
-    return { cpuQuotaUs: quota, cpuPeriodUs: period, memoryBytes: memory };
-  } catch {
-    return null;
-  }
-}
-
 /** Every kernel name the plan would have us look at, checked before any is used. */
 export function namesOf(plan: LabPlan): string[] {
-  const names = [
+  const ns = [
     ...(plan.serverNs ? [plan.serverNs] : []),
-    ...plan.bridges.map((b) => b.kernel),
-    ...plan.guests.flatMap((g) => [g.kernel, ...g.ports.flatMap((p) => [p.hostEnd, p.ns, p.ifname])]),
-    ...plan.machines.flatMap((m) => (m.local ? [m.local.ns, m.local.port.hostEnd, m.local.port.ifname] : [])),
+    ...plan.guests.flatMap((g) => [g.kernel, ...g.ports.map((p) => p.ns)]),
+    ...plan.machines.flatMap((m) => (m.local ? [m.local.ns] : [])),
   ];
-  names.forEach((n, i) => check("ifname", n, `lab name #${i}`));
-  return names;
+  const ifnames = [
+    ...plan.bridges.flatMap((b) => [b.kernel, ...(b.nic ? [b.nic] : [])]),
+    ...plan.guests.flatMap((g) => g.ports.flatMap((p) => [p.hostEnd, p.ifname])),
+    ...plan.machines.flatMap((m) => (m.local ? [m.local.port.hostEnd, m.local.port.ifname] : [])),
+  ];
+  ns.forEach((n, i) => check("netns", n, `lab namespace #${i}`));
+  ifnames.forEach((n, i) => check("ifname", n, `lab interface #${i}`));
+  return [...ns, ...ifnames];
 }
 
-/** Probes a lab whose server is this machine. */
-export async function probeLab(plan: LabPlan): Promise<Probe> {
+// Reads `ns NAME ROUTES` and `cg NAME` lines; NAME `.` is the host's own stack. Prints a section per
+// namespace that exists (`@@ns NAME ROUTES`, ip's JSON, `@@tc`, tc's JSON) and per cgroup that does
+// (`@@cg NAME`, then quota, period and memory limit), choosing cgroup v2 or v1 as drivers/cgroup.ts does.
+const BODY = `
+b=/sys/fs/cgroup
+if grep -qw cpu "$b/cgroup.controllers" 2>/dev/null && grep -qw memory "$b/cgroup.controllers"; then v=2; else v=1; fi
+on() { c=$1; shift; if [ "$n" = . ]; then "$c" "$@"; else "$c" -n "$n" "$@"; fi; }
+while read -r what n r; do
+  if [ "$what" = ns ]; then
+    a=$(on ip -j -d addr show 2>/dev/null) || continue
+    q=$(on tc -j -d qdisc show 2>/dev/null) || q=
+    if [ "$r" = 1 ]; then r=$(on ip route show proto "$PROTO" | wc -l); else r=-; fi
+    printf '@@ns %s %s\\n%s\\n@@tc\\n%s\\n' "$n" "$r" "$a" "$q"
+  elif [ "$v" = 2 ]; then
+    l=$(cat "$b/$n/cpu.max" "$b/$n/memory.max" 2>/dev/null) || continue
+    printf '@@cg %s\\n%s\\n' "$n" "$l"
+  else
+    l=$(cat "$b/cpu/$n/cpu.cfs_quota_us" "$b/cpu/$n/cpu.cfs_period_us" "$b/memory/$n/memory.limit_in_bytes" 2>/dev/null) || continue
+    printf '@@cg %s\\n%s\\n' "$n" "$l"
+  fi
+done`;
+
+/** The probe script, and the stdin that names what it looks at. */
+export function probeScript(plan: LabPlan): { script: string; stdin: string } {
   namesOf(plan);
   const routed = new Set(plan.guests.filter((g) => g.routes).map((g) => g.kernel));
   const wanted = [
-    ...(plan.serverNs ? [plan.serverNs] : []),
+    plan.serverNs ?? ".",
     ...plan.guests.map((g) => g.kernel),
     ...plan.machines.flatMap((m) => (m.local ? [m.local.ns] : [])),
   ];
-  const present = new Set(await namespaceList());
-  const namespaces: Record<string, NsFacts> = {};
-  const cgroups: Record<string, CgroupFacts | null> = {};
-  await Promise.all([
-    ...wanted
-      .filter((ns) => present.has(ns))
-      .map(async (ns) => {
-        const facts = await probeNs(ns, routed.has(ns));
-        if (facts) namespaces[ns] = facts;
-      }),
-    ...plan.guests.map(async (g) => {
-      cgroups[g.kernel] = await probeCgroup(g.kernel);
-    }),
-  ]);
-  return { namespaces, cgroups };
+  const lines = [
+    ...[...new Set(wanted)].map((ns) => `ns ${ns} ${routed.has(ns) ? 1 : 0}`),
+    ...plan.guests.map((g) => `cg ${g.kernel}`),
+  ];
+  return { script: script({ PROTO: arg("uint", ROUTE_PROTO) }, BODY), stdin: `${lines.join("\n")}\n` };
+}
+
+/** The probe script's output → facts. `.` (the host's own stack) becomes `root`. */
+export function parseProbe(host: string, stdout: string): Probe {
+  const probe: Probe = { host, namespaces: {}, cgroups: {} };
+  const sections = stdout.split(/^(?=@@(?:ns|cg) )/m).filter((s) => s.startsWith("@@"));
+  for (const section of sections) {
+    const [head, ...rest] = section.split("\n");
+    const [kind, name, routes] = head.slice(2).split(" ");
+    const body = rest.join("\n");
+    if (kind === "ns") {
+      const [addr, tc = ""] = body.split(/^@@tc$/m);
+      const facts: NsFacts = {
+        links: parseAddr(addr.trim()),
+        qdiscs: parseQdiscs(tc.trim()),
+        routes: routes === "-" ? undefined : Number(routes),
+      };
+      if (name === ".") probe.root = facts;
+      else probe.namespaces[name] = facts;
+    } else {
+      const [quota, period, memory] = body
+        .trim()
+        .split(/\s+/)
+        .map((w) => (w === "max" ? -1 : Number(w)));
+      probe.cgroups[name] = { cpuQuotaUs: quota, cpuPeriodUs: period, memoryBytes: memory };
+    }
+  }
+  return probe;
+}
+
+/** Probes a lab on the server's target: this machine, or the server over SSH. Rejects if it cannot. */
+export async function probeLab(plan: LabPlan, target: Target, creds: Credentials = {}): Promise<Probe> {
+  const { script: s, stdin } = probeScript(plan);
+  const r = await run(target, creds, s, { stdin, timeoutMs: 60_000 });
+  if (r.code !== 0) throw remoteError(describeTarget(target), s, r.code, tailOf(r.stdout, r.stderr));
+  const probe = parseProbe(describeTarget(target), r.stdout);
+  for (const g of plan.guests) probe.cgroups[g.kernel] ??= null;
+  return probe;
 }

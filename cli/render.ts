@@ -66,7 +66,10 @@ function shapingCell(l: LinkView): string {
 }
 
 export function renderText(view: LabView): string {
-  const head = `${view.owner} (tag ${view.tag})${view.serverNs ? `, server namespace ${view.serverNs}` : ", remote server"}`;
+  const where = view.serverNs
+    ? `, server namespace ${view.serverNs}`
+    : `, remote server${view.host ? ` ${view.host}` : ""}`;
+  const head = `${view.owner} (tag ${view.tag})${where}`;
   const machines = table([
     ["MACHINE", "KIND", "ROLE", "NAMESPACE", "STATE", "INTERFACE", "ADDRESS", "LIMITS", "ROUTES"],
     ...view.machines.flatMap(machineRows),
@@ -130,11 +133,13 @@ export function renderDot(view: LabView): string {
   const server = view.machines.find((m) => m.kind === "server");
   for (const b of view.bridges) {
     const a = server?.addresses.find((x) => x.dev === b.kernel);
-    const bad = (a && !a.ok) || b.state === "missing";
+    const nic = view.links.find((l) => l.machine === "server" && l.bridge === b.kernel);
+    const bad = (a && !a.ok) || b.state === "missing" || (nic !== undefined && !nic.ok);
     const label = a ? q(a.ok ? a.planned : `${a.planned} (found ${a.found.join(",") || "none"})`) : q("");
     out.push(`  ${mid("server")} -- ${bid(b.kernel)} [style=bold, label=${label}${bad ? RED : ""}];`);
   }
   for (const l of view.links) {
+    if (l.machine === "server") continue; // a remote server's NIC: the server–bridge edge above
     const m = view.machines.find((x) => x.name === l.machine);
     const a = m?.addresses.find((x) => x.dev === l.ifname);
     const address = a && !a.ok ? `${l.address} (found ${a.found.join(",") || "none"})` : l.address;

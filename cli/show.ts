@@ -1,13 +1,16 @@
 // `scripts/vrlab show [STACK] [--json] [--dot FILE]`: the running lab as its user wants to see it.
-// Reads the stack's `lab` output, probes this machine's kernel for each planned object, and prints
-// machines, links and a summary. Exit status: 0 when the lab matches its plan, 1 when something is
-// missing or drifted, 2 on a usage error or when there is no such stack (or it has no lab).
+// Reads the stack's `lab` output, probes the server's kernel for each planned object (this machine's,
+// or a remote server's over SSH), and prints machines, links and a summary. Exit status: 0 when the
+// lab matches its plan, 1 when something is missing or drifted, 2 on a usage error, when there is no
+// such stack (or it has no lab), or when the server cannot be probed (unreachable, host key mismatch).
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { type LabPlan } from "../components/plan";
-import { probeLab } from "./probe";
+import { type RemoteError } from "../remote/types";
+import { probeLab, type Probe } from "./probe";
+import { serverTarget, TargetError } from "./target";
 import { exitStatus, renderDot, renderText, viewOf } from "./view";
 
 const run = promisify(execFile);
@@ -101,7 +104,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(e.message ? `vrlab show: ${e.message}\n${USAGE}\n` : `${USAGE}\n`);
     return 2;
   }
-  const view = viewOf(plan, plan.serverNs ? await probeLab(plan) : undefined);
+  let probe: Probe;
+  try {
+    const { target, creds } = await serverTarget(args.stack, plan);
+    probe = await probeLab(plan, target, creds);
+  } catch (e) {
+    // The lab's state is unknown, not wrong: 2, like a stack that cannot be read. A RemoteError names
+    // the host and why (unreachable, HOST KEY MISMATCH, authentication), and never holds the secret.
+    if (!(e instanceof TargetError) && (e as Error).name !== "RemoteError") throw e;
+    // Code -1: nothing ran (no connection, no answer in time); which probe it was says nothing then.
+    const re = e as Partial<RemoteError>;
+    const why = re.code === -1 ? (e as Error).message.replace(/ running `[^\n]*/, "") : (e as Error).message;
+    process.stderr.write(`vrlab show: cannot probe the lab of stack "${args.stack}": ${why}\n`);
+    return 2;
+  }
+  const view = viewOf(plan, probe);
   if (args.dot) await writeDot(args.dot, renderDot(view));
   const status = exitStatus(view);
   process.stdout.write(

@@ -1,5 +1,5 @@
 // The lab as `vrlab show` presents it: the stack's plan (components/plan.ts) set against what was
-// probed on this machine (cli/probe.ts), as machines, bridges and links, each with a state. Pure: the
+// probed on the server (cli/probe.ts), as machines, bridges and links, each with a state. Pure: the
 // view is built and rendered (cli/render.ts) without a kernel, so both are golden-tested.
 import { type GuestPlan, type LabPlan, type PortPlan } from "../components/plan";
 import { CPU_PERIOD_US } from "../drivers/cgroup";
@@ -31,7 +31,7 @@ export function shapingText(q: QdiscFacts | undefined): string {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** Looks things up in a probe; with none (a remote server), everything is as planned but unprobed. */
+/** Looks things up in a probe; with none, everything is as planned but unprobed. */
 class Facts {
   constructor(
     readonly plan: LabPlan,
@@ -40,11 +40,15 @@ class Facts {
   ns(ns: string | undefined): NsFacts | undefined {
     return this.probe && ns !== undefined ? this.probe.namespaces[ns] : undefined;
   }
+  /** The server's own stack: its namespace on this machine, or a remote server's root stack. */
+  server(): NsFacts | undefined {
+    return this.plan.serverNs ? this.ns(this.plan.serverNs) : this.probe?.root;
+  }
   presence(ns: string | undefined): Presence {
     return !this.probe || ns === undefined ? "unprobed" : this.ns(ns) ? "up" : "missing";
   }
-  address(ns: string | undefined, dev: string, planned: string): AddressView {
-    const found = this.ns(ns)?.links[dev]?.addresses ?? [];
+  address(facts: NsFacts | undefined, dev: string, planned: string): AddressView {
+    const found = facts?.links[dev]?.addresses ?? [];
     return { dev, planned, found, ok: !this.probe || (found.length === 1 && found[0] === planned) };
   }
 }
@@ -60,7 +64,7 @@ function guestOf(f: Facts, g: GuestPlan): MachineView {
   const cgroup = !f.probe ? "unprobed" : !cg ? "missing" : same ? "ok" : "differs";
   return {
     ...{ name: g.name, kind: "guest", role: g.role, ns: g.kernel, state: f.presence(g.kernel), drift: [] },
-    addresses: g.ports.map((p) => f.address(p.ns, p.ifname, p.address)),
+    addresses: g.ports.map((p) => f.address(f.ns(p.ns), p.ifname, p.address)),
     limits: { vcpus: g.vcpus, memoryMiB: g.memoryMiB, cgroup },
     routes: g.routes ? { planned: g.routes.spec.count, found: f.ns(g.kernel)?.routes } : undefined,
   };
@@ -68,23 +72,22 @@ function guestOf(f: Facts, g: GuestPlan): MachineView {
 
 function machinesOf(f: Facts): MachineView[] {
   const { plan } = f;
-  const addrs = plan.bridges.flatMap((b) =>
-    b.address ? [f.address(plan.serverNs, b.kernel, b.address)] : [],
-  );
+  const addrs = plan.bridges.flatMap((b) => (b.address ? [f.address(f.server(), b.kernel, b.address)] : []));
   const machines: MachineView[] = [
     {
       name: "server",
       kind: "server",
       role: "server",
       ns: plan.serverNs,
-      state: f.presence(plan.serverNs),
+      // A remote server that answered is up; its bridges and NICs say the rest.
+      state: plan.serverNs || !f.probe ? f.presence(plan.serverNs) : f.probe.root ? "up" : "missing",
       addresses: addrs,
       drift: [],
     },
     ...plan.guests.map((g) => guestOf(f, g)),
     ...plan.machines.map((m): MachineView => {
       const ns = m.local?.ns;
-      const addresses = m.local ? [f.address(ns, m.local.port.ifname, m.local.port.address)] : [];
+      const addresses = m.local ? [f.address(f.ns(ns), m.local.port.ifname, m.local.port.address)] : [];
       return { name: m.name, kind: m.role, role: m.role, ns, state: f.presence(ns), addresses, drift: [] };
     }),
   ];
@@ -100,7 +103,7 @@ function machinesOf(f: Facts): MachineView[] {
 
 function linkOf(f: Facts, machine: string, p: PortPlan, rateMbps?: number): LinkView {
   const srv = f.plan.serverNs;
-  const he = f.ns(srv)?.links[p.hostEnd];
+  const he = f.server()?.links[p.hostEnd];
   const peer = f.ns(p.ns)?.links[p.ifname];
   const state: LinkView["state"] = !f.probe
     ? "unprobed"
@@ -135,16 +138,33 @@ function linkOf(f: Facts, machine: string, p: PortPlan, rateMbps?: number): Link
   };
 }
 
+/** A remote server's NIC in its bridge (linux:NicPort). On this machine a NIC is a cable's host end. */
+function nicOf(f: Facts, bridge: string, nic: string): LinkView {
+  const l = f.server()?.links[nic];
+  const state: LinkView["state"] = !f.probe
+    ? "unprobed"
+    : !l
+      ? "missing"
+      : l.master !== bridge
+        ? "detached"
+        : l.up
+          ? "up"
+          : "down";
+  const ok = state === "up" || state === "unprobed";
+  return { bridge, machine: "server", ifname: nic, address: "", hostEnd: nic, state, ok };
+}
+
 export function viewOf(plan: LabPlan, probe?: Probe): LabView {
   const f = new Facts(plan, probe);
   const bridges = plan.bridges.map((b): BridgeView => {
-    const dev = f.ns(plan.serverNs)?.links[b.kernel];
+    const dev = f.server()?.links[b.kernel];
     const found = !dev || (dev.kind && dev.kind !== "bridge") ? "missing" : dev.up ? "up" : "down";
     return { name: b.name, kernel: b.kernel, address: b.address, state: probe ? found : "unprobed" };
   });
   const machines = machinesOf(f);
   const order = (l: LinkView): number => plan.bridges.findIndex((b) => b.kernel === l.bridge);
   const links = [
+    ...plan.bridges.flatMap((b) => (b.nic && !plan.serverNs ? [nicOf(f, b.kernel, b.nic)] : [])),
     ...plan.machines.flatMap((m) => (m.local ? [linkOf(f, m.name, m.local.port, m.local.rateMbps)] : [])),
     ...plan.guests.flatMap((g) => g.ports.map((p) => linkOf(f, g.name, p))),
   ].sort((a, b) => order(a) - order(b));
@@ -166,12 +186,15 @@ export function viewOf(plan: LabPlan, probe?: Probe): LabView {
     `${plural(links.length, "link")}, ${drifted} drifted`,
     ...(gone ? [`${plural(gone, "bridge")} missing or down`] : []),
   ].join("; ");
-  const note = plan.serverNs
-    ? undefined
-    : "the server is reached over ssh and probing is local-only: this is the plan, not the live state";
+  const others = machines.filter((m) => m.state === "unprobed").map((m) => m.name);
+  const note = !probe
+    ? "not probed: this is the plan, not the live state"
+    : others.length
+      ? `${others.join(", ")}: machines of their own, not probed`
+      : undefined;
   const { owner, tag, serverNs } = plan;
   const ok = missing === 0 && differ === 0 && drifted === 0 && gone === 0;
-  return { owner, tag, serverNs, note, machines, bridges, links, summary, ok };
+  return { owner, tag, serverNs, host: probe?.host, note, machines, bridges, links, summary, ok };
 }
 
 /** `vrlab show`'s exit status: 0 when the lab matches its plan (or could only be shown), 1 when not. */

@@ -65,6 +65,9 @@ export function describeTarget(t: Target): string {
   return `ssh ${t.user}@${t.host}:${t.port}`;
 }
 
+/** The line the EXIT trap of a rendered script prints when it fails (remote/script.ts FAILED_TRAP). */
+const FAILED = /^vrlab: script failed at line (\d+|\?) \(exit \d+\)$/;
+
 /** Builds a RemoteError (a plain Error with fields, so it survives dynamic-provider serialization). */
 export function remoteError(
   host: string,
@@ -73,33 +76,52 @@ export function remoteError(
   tail: string,
   why?: string,
 ): RemoteError {
-  const { shown, values } = summarize(command);
+  const lines = tail.split("\n");
+  const marker = lines.map((l) => FAILED.exec(l)?.[1]).filter((n) => n !== undefined && n !== "?");
+  const shownTail = lines.filter((l) => !FAILED.test(l)).join("\n");
+  const failed = marker.length ? Number(marker[marker.length - 1]) : undefined;
+  const { shown, values } = summarize(command, failed);
   const e = new Error(
-    `${host}: ${why ?? `exit ${code}`} running \`${shown}\`${values}${tail ? `\n--- output tail ---\n${tail}` : ""}`,
+    `${host}: ${why ?? `exit ${code}`} running \`${shown}\`${values}${shownTail ? `\n--- output tail ---\n${shownTail}` : ""}`,
   ) as RemoteError;
   e.name = "RemoteError";
   e.host = host;
   e.command = command;
   e.code = code;
-  e.tail = tail;
+  e.tail = shownTail;
   return e;
 }
 
 /**
- * A rendered script, told briefly: its first command past the preamble (`set -eu`, the quoted
- * `NAME='value'` assignments, helper functions, comments), and the assigned values, which say which
- * object it was about.
+ * A rendered script, told briefly: the command that failed (line `failed`, as its EXIT trap reported
+ * it), else its first command past the preamble (`set -eu`, the trap, the quoted `NAME='value'`
+ * assignments, helper functions, comments); and the assigned values, which say which object it was
+ * about.
  */
-function summarize(command: string): { shown: string; values: string } {
-  const lines = command.split("\n").map((l) => l.trim());
+function summarize(command: string, failed?: number): { shown: string; values: string } {
+  const raw = command.split("\n");
+  const lines = raw.map((l) => l.trim());
   const assignments = lines.filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l));
-  const preamble = (l: string): boolean =>
-    l === "" ||
-    l.startsWith("#") ||
-    l === "set -eu" ||
-    /^[A-Z][A-Z0-9_]*=/.test(l) ||
-    /^[a-z_]+\(\) \{/.test(l);
-  const first = lines.find((l) => !preamble(l)) ?? lines.find((l) => l !== "") ?? "";
+  let inFunction = false; // a helper function's body spans lines up to its `}`
+  const preamble = (l: string): boolean => {
+    if (inFunction) return ((inFunction = l !== "}"), true);
+    const fn = /^(_at=\d+; )?[a-z_]+\(\) \{/.test(l);
+    inFunction = fn && !l.endsWith("}");
+    return (
+      fn ||
+      l === "" ||
+      l.startsWith("#") ||
+      l === "set -eu" ||
+      l.startsWith("trap ") ||
+      /^[A-Z][A-Z0-9_]*=/.test(l)
+    );
+  };
+  // Only a line that carries its own tracker: `command` may not be the script that ran (a wrapper).
+  const at = failed === undefined ? undefined : raw[failed - 1]?.trim();
+  const prefix = `_at=${failed}; `;
+  const first = at?.startsWith(prefix)
+    ? at.slice(prefix.length).trim()
+    : (lines.find((l) => !preamble(l)) ?? lines.find((l) => l !== "") ?? "").replace(/^_at=\d+; /, "");
   const shown = first.length > 120 ? `${first.slice(0, 120)}...` : first;
   const values = assignments.join(" ");
   return { shown, values: values ? ` (${values.length > 200 ? `${values.slice(0, 200)}...` : values})` : "" };

@@ -85,7 +85,7 @@ describe("a planted SSH key", () => {
   };
 
   beforeAll(async () => {
-    sshd = await startSshd(2);
+    sshd = await startSshd(3);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-secrets-"));
     lab = new TestStack(
       `test-secrets-${process.pid}`,

@@ -8,67 +8,13 @@ import { kernelName } from "../../config/names";
 import { type PulumiCli } from "../support/cli";
 import { TestStack } from "../support/stack";
 import { cmd, leaksOf, links, namespaces } from "../support/lab";
+import { sshLabExperiment } from "../support/sshLab";
 import { startSshd, type Sshd } from "../support/sshd";
 
 jest.setTimeout(600_000);
 
-function experiment(sshd: Sshd, hostKey: string): unknown {
-  const connection = {
-    kind: "ssh",
-    host: sshd.host,
-    port: sshd.port,
-    user: "root",
-    hostKey,
-    privateKeySecret: "vrlab:serverKey",
-    dialTimeoutS: 5,
-  };
-  const guest = (name: string, n: number, table?: string) => ({
-    name,
-    role: "router",
-    ...(table ? { routingTable: table } : {}),
-    interfaces: [
-      { name: "eth0", bridge: "gen", address: `198.18.1.${n}/24` },
-      { name: "eth1", bridge: "time", address: `198.18.2.${n}/24` },
-    ],
-  });
-  return {
-    description: "SSH provisioning test",
-    defaults: { vcpus: 1, memoryMiB: 128, diskGiB: 1 },
-    server: {
-      name: "server",
-      cpus: 2,
-      memoryMiB: 1024,
-      nics: [{ name: "eth0" }],
-      connection,
-      hypervisor: "netns",
-    },
-    bridges: [
-      { name: "gen", nic: "eth0", address: "198.18.1.1/24" },
-      { name: "time", address: "198.18.2.1/24" },
-    ],
-    guests: [guest("vr1", 11, "rt1k"), guest("vr2", 12)],
-    routingTables: [
-      {
-        name: "rt1k",
-        routes: 1000,
-        generate: { within: "198.19.0.0/16", prefixLength: 32 },
-        via: "198.18.2.2",
-      },
-    ],
-    timer: {
-      name: "timer",
-      connection,
-      nic: { name: "eth0", address: "198.18.2.2/24" },
-      link: { bridge: "time" },
-    },
-    generator: {
-      name: "gen",
-      connection,
-      nic: { name: "eth0", address: "198.18.1.2/24" },
-      link: { bridge: "gen" },
-    },
-  };
-}
+const experiment = (sshd: Sshd, hostKey: string): unknown =>
+  sshLabExperiment(sshd, { description: "SSH provisioning test", hostKey, routes: 1000, dialTimeoutS: 5 });
 
 describe("provisioning over SSH", () => {
   const stack = `test-ssh-${process.pid}`;
@@ -121,7 +67,7 @@ describe("provisioning over SSH", () => {
     expect(links(sshdNs)).toEqual(expect.arrayContaining([k("gen"), k("time")]));
     expect(links()).not.toContain(k("gen")); // nothing on this machine's own stack
     expect(cmd("ip", "-n", sshdNs, "-o", "link", "show", "dev", "eth0")).toContain(`master ${k("gen")}`);
-    expect(cmd("ip", "-n", k("vr1"), "route", "show", "proto", "198").trim().split("\n")).toHaveLength(1000);
+    expect(cmd("ip", "-n", k("vr1"), "route", "show", "proto", "198").trim().split("\n")).toHaveLength(1000); // vr1's table
     cmd("ip", "netns", "exec", k("vr1"), "ping", "-c", "1", "-W", "2", "198.18.2.12");
     cli.ok(["up", "--yes", "--expect-no-changes"]);
     cli.ok(["refresh", "--yes", "--expect-no-changes"]);

@@ -5,22 +5,15 @@ import * as net from "node:net";
 import { join } from "node:path";
 import { utils } from "ssh2";
 import { run, runOk } from "../../remote/run";
+import { script } from "../../remote/script";
 import { fingerprintOf, parseHostKey, SshTarget } from "../../remote/ssh";
-import { Credentials, RemoteError } from "../../remote/types";
+import { Credentials } from "../../remote/types";
 import { Sshd, startSshd } from "../support/sshd";
+import { rejection } from "../support/rejection";
 
 jest.setTimeout(30_000);
 
 const HEX = (process.pid & 0xffff).toString(16).padStart(4, "0");
-
-async function rejection(p: Promise<unknown>): Promise<RemoteError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as RemoteError;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A process is gone once it has no /proc entry or is a zombie nobody reaped yet. */
 function alive(pid: number): boolean {
@@ -95,6 +88,16 @@ describe("local runner", () => {
   });
 });
 
+/**
+ * A fresh ed25519 key pair from ssh-keygen, as test/support/sshd.ts makes its own: ssh2's
+ * utils.generateKeyPairSync("ed25519") gives a key its own parser refuses about 4 times in 1,000.
+ */
+function keyPair(dir: string, name: string): { private: string; public: string } {
+  const file = join(dir, `${name}-${HEX}`);
+  execFileSync("ssh-keygen", ["-q", "-N", "", "-t", "ed25519", "-C", name, "-f", file]);
+  return { private: readFileSync(file, "utf8"), public: readFileSync(`${file}.pub`, "utf8").trim() };
+}
+
 describe("ssh runner against a real OpenSSH server", () => {
   let sshd: Sshd | undefined;
   let target: SshTarget;
@@ -139,6 +142,22 @@ describe("ssh runner against a real OpenSSH server", () => {
     expect(r).toEqual({ code: 7, stdout: "root\n1\n", stderr: "e\n" });
   });
 
+  it("names the command of a rendered script that failed, in the login shell", async () => {
+    // root's login shell is bash here; local scripts run in dash (test/integration/script-errors.test.ts).
+    expect((await runOk(target, creds, 'echo "bash ${BASH_VERSION:-none}"')).stdout).toMatch(/^bash \d/);
+    const e = await rejection(runOk(target, creds, script({}, "true\nls /nonexistent-vrlab\necho never")));
+    expect(e.message).toMatch(/^ssh root@198\.18\.250\.2:22: exit 2 running `ls \/nonexistent-vrlab`\n/);
+    expect(e.tail).toMatch(/No such file or directory$/);
+  });
+
+  it("takes test keys that ssh2 parses", () => {
+    for (const name of ["a", "b", "c"]) {
+      const k = keyPair(sshd?.dir ?? "/nonexistent", `parse-${name}`);
+      expect(utils.parseKey(k.private)).not.toBeInstanceOf(Error);
+      expect(parseHostKey(k.public).keyType).toBe("ssh-ed25519");
+    }
+  });
+
   it("delivers stdin, including more than a channel window", async () => {
     const big = "y".repeat(3 << 20);
     expect((await run(target, creds, "cat", { stdin: "a\nb\n" })).stdout).toBe("a\nb\n");
@@ -157,7 +176,7 @@ describe("ssh runner against a real OpenSSH server", () => {
 
   it("refuses a wrong host key, naming both fingerprints, without running anything", async () => {
     const marker = join(sshd?.dir ?? "/nonexistent", `marker-${HEX}`);
-    const wrong = utils.generateKeyPairSync("ed25519").public;
+    const wrong = keyPair(sshd?.dir ?? "/nonexistent", "wrong-host").public;
     const wrongFp = fingerprintOf(Buffer.from(wrong.split(" ")[1], "base64"));
     for (const hostKey of [wrong, wrongFp]) {
       const e = await rejection(run({ ...target, hostKey }, creds, `touch ${marker}`));
@@ -212,8 +231,8 @@ describe("ssh runner against a real OpenSSH server", () => {
     const key = sshd?.clientPrivateKey ?? "";
     const keyLines = key.split("\n").filter((l) => l.length > 16 && !l.startsWith("-----"));
     expect(keyLines.length).toBeGreaterThan(0);
-    const stranger = utils.generateKeyPairSync("ed25519").private;
-    const wrong = utils.generateKeyPairSync("ed25519").public;
+    const stranger = keyPair(sshd?.dir ?? "/nonexistent", "stranger").private;
+    const wrong = keyPair(sshd?.dir ?? "/nonexistent", "wrong").public;
     const errors = [
       await rejection(runOk(target, creds, "exit 9")),
       await rejection(run({ ...target, hostKey: wrong }, creds, "true")),

@@ -34,7 +34,9 @@ describe("the run directory", () => {
     const s = workspaceScripts({ dir, owner: "vrlab-a" }).scripts;
     const r = await run(local, {}, s.apply);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`${dir} belongs to vrlab-b, not vrlab-a; refusing to take it over\n`);
+    // The script's own message, then the line its EXIT trap reports (remote/script.ts).
+    expect(r.stderr).toMatch(/\nvrlab: script failed at line \d+ \(exit 1\)\n$/);
+    expect(r.stderr.split("\n")[0]).toBe(`${dir} belongs to vrlab-b, not vrlab-a; refusing to take it over`);
     expect(parseKeyValues((await runOk(local, {}, s.read)).stdout)).toEqual({ present: "0" });
     await runOk(local, {}, s.delete);
     expect(fs.readFileSync(path.join(dir, "OWNER"), "utf8")).toBe("vrlab-b\n");

@@ -1,7 +1,7 @@
 // A real OpenSSH server for integration tests, inside a throwaway network namespace reached over a veth
 // pair on 198.18.250.0/30 (benchmark range, RFC 2544). Only one may run at a time: the subnet is fixed.
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,7 +77,6 @@ export async function startSshd(slot = 0): Promise<Sshd> {
   const vethRoot = `vrt-s${hex}r`;
   const vethNs = `vrt-s${hex}n`;
   const dir = mkdtempSync(join(tmpdir(), "vrlab-sshd-"));
-  const madeRunSshd = !existsSync("/run/sshd");
   let child: ChildProcess | undefined;
   let stopped: Promise<void> | undefined;
   // Only what this fixture created is removed: a name clash must not tear down someone else's namespace.
@@ -109,13 +108,8 @@ export async function startSshd(slot = 0): Promise<Sshd> {
     if (vethMade) quiet("ip", ["link", "del", vethRoot]);
     if (nsMade) quiet("ip", ["netns", "del", ns]);
     rmSync(dir, { recursive: true, force: true });
-    if (madeRunSshd) {
-      try {
-        rmdirSync("/run/sshd");
-      } catch {
-        // in use by someone else by now
-      }
-    }
+    // /run/sshd stays: it is the openssh-server package's own runtime directory, and another
+    // fixture's sshd, started after this one, may be using it (removing it reset their connections).
   };
   const logFile = join(dir, "sshd.log");
   const readLog = (): string => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");

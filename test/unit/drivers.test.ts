@@ -13,7 +13,7 @@ import { DriverRegistry } from "../../drivers/registry";
 import { routeBatch, routeDestinations, routeDigest, routesScripts } from "../../drivers/routes";
 import { burstBytes, shapingScripts, tcRateText } from "../../drivers/shaping";
 import { driftOf } from "../../drivers/scripted";
-import { parseKeyValues } from "../../remote/script";
+import { FAILED_TRAP, parseKeyValues } from "../../remote/script";
 import { workspaceScripts } from "../../drivers/workspace";
 import { script } from "../../drivers/render";
 import { arg } from "../../remote/shell";
@@ -66,7 +66,9 @@ describe("rendered scripts (golden)", () => {
   });
 
   test("a script takes only checked, quoted values", () => {
-    expect(script({ NS: arg("ifname", "v1-x") }, 'echo "$NS"')).toBe("set -eu\nNS='v1-x'\necho \"$NS\"\n");
+    expect(script({ NS: arg("ifname", "v1-x") }, 'echo "$NS"')).toBe(
+      `set -eu\n${FAILED_TRAP}\nNS='v1-x'\n_at=4; echo "$NS"\n`,
+    );
     expect(() => bridgeScripts({ bridge: "x; reboot", owner: "o" })).toThrow(
       /unsafe ifname value "x; reboot"/,
     );
