@@ -35,7 +35,7 @@ export class RoutingTable extends pulumi.ComponentResource {
         { parent: this },
         routesProvider,
       );
-      this.count = routes.observed.apply((o) => o.count);
+      this.count = routes.observed.apply((o) => o?.count);
     }
     this.registerOutputs({ spec: args.spec, count: this.count });
   }

@@ -1,5 +1,6 @@
 // `pulumi up` cut short, by SIGINT and by SIGKILL of the CLI, in the middle of standing up the lab.
 // Each time the next refresh, up and destroy converge, and nothing of the stack is left behind.
+// And `scripts/vrlab destroy` cut short by Ctrl-C: it says so, and what is left, and the next one finishes.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { ownerTag } from "../../config/names";
@@ -111,5 +112,58 @@ describe.each(["SIGINT", "SIGKILL"] as const)("pulumi up interrupted by %s", (si
     cli.ok(["up", "--yes", "--expect-no-changes"]);
     cli.ok(["destroy", "--yes"]);
     expect(leaksOf(owner)).toEqual([]);
+  });
+});
+
+describe("scripts/vrlab destroy interrupted by Ctrl-C", () => {
+  const stack = `test-destroy-sigint-${process.pid}`;
+  let lab: TestStack;
+
+  beforeAll(() => {
+    lab = new TestStack(stack);
+    lab.cli.ok(["up", "--yes"]);
+  });
+
+  afterAll(() => lab?.dispose());
+
+  test("exits non-zero naming what is left, and the next destroy finishes with nothing left", async () => {
+    const before = leaksOf(lab.owner).length;
+    // Its own process group, which Ctrl-C in a terminal signals as a whole: bash, pulumi, its plugins.
+    const destroy = spawn(`${repo}/scripts/vrlab`, ["destroy", stack], {
+      cwd: repo,
+      env: lab.cli.vrlabEnv,
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    destroy.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => destroy.once("close", (code) => r(code)));
+    // In the middle: the first objects are gone (the shaping of the links goes first).
+    await until("destroy to start deleting", () => leaksOf(lab.owner).length < before, 120_000);
+    process.kill(-(destroy.pid as number), "SIGINT");
+    const code = await exited;
+    expect(code === 0).toBe(false);
+    expect(stderr).toMatch(
+      new RegExp(`stack ${stack} is not destroyed:\\n  \\d+ resources left in the stack \\(`),
+    );
+    expect(stderr).toMatch(/kernel object\(s\) of vrlab-\S+ left on this machine: netns /);
+    expect(stderr).toContain(`To finish: scripts/vrlab destroy ${stack}`);
+    expect(leaksOf(lab.owner).length).toBeGreaterThan(0);
+
+    const again = lab.cli.vrlab(["destroy", stack]);
+    // On failure, pulumi's own errors.
+    const tail =
+      again.code === 0
+        ? ""
+        : again.stdout
+            .split("\n")
+            .filter((l) => /error|fail/i.test(l))
+            .join("\n");
+    expect([again.code, again.stderr, tail]).toEqual([
+      0,
+      expect.stringContaining(`stack ${stack} is empty`),
+      "",
+    ]);
+    expect(leaksOf(lab.owner)).toEqual([]);
   });
 });

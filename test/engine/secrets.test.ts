@@ -25,7 +25,14 @@ function experiment(sshd: Sshd): unknown {
   };
   return {
     description: "planted secret",
-    server: { name: "server", cpus: 2, memoryMiB: 1024, nics: [], connection, hypervisor: "netns" },
+    server: {
+      name: "server",
+      cpus: 2,
+      memoryMiB: 1024,
+      nics: [{ name: "eth0" }],
+      connection,
+      hypervisor: "netns",
+    },
     bridges: [{ name: "time", address: "198.18.2.1/24" }],
     guests: [
       {

@@ -62,6 +62,24 @@ export class PulumiCli {
     return r;
   }
 
+  /** The environment of `scripts/vrlab` on this CLI's backend (env.sh derives the backend from it). */
+  get vrlabEnv(): NodeJS.ProcessEnv {
+    return { ...this.env, VRLAB_STATE_DIR: this.backendDir };
+  }
+
+  /** Runs `scripts/vrlab <args>` from the project on the throwaway backend; never throws. */
+  vrlab(args: string[], timeoutMs = 600_000, env: NodeJS.ProcessEnv = {}): CliResult {
+    const r = spawnSync(path.join(this.projectDir, "scripts", "vrlab"), args, {
+      cwd: this.projectDir,
+      env: { ...this.vrlabEnv, ...env },
+      encoding: "utf8",
+      timeout: timeoutMs,
+      maxBuffer: 256 * 2 ** 20,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  }
+
   /** The backend's state files, as one string, for leak checks. */
   stateText(): string {
     const out: string[] = [];
@@ -79,11 +97,4 @@ export class PulumiCli {
   dispose(): void {
     fs.rmSync(this.backendDir, { recursive: true, force: true });
   }
-}
-
-/** True when a resource plugin binary is on PATH (a plugin we built, never one downloaded). */
-export function pluginOnPath(name: string): boolean {
-  return (process.env.PATH ?? "")
-    .split(path.delimiter)
-    .some((d) => d !== "" && fs.existsSync(path.join(d, name)));
 }
