@@ -86,6 +86,8 @@ describe.each(shipped)("pulumi preview of stack %s", (name) => {
       `create pulumi:pulumi:Stack vrlab-${stack}`,
       "create vrlab:lab:Testbed lab",
       "create pulumi-nodejs:dynamic/vrlab/lab:Workspace lab-run",
+      // A remote server's own stack is shared: its claims are checked before anything changes.
+      ...(local ? [] : dyn("lab:Claims", "lab-claims")),
       `create vrlab:lab:Server lab-${e.server.name}`,
       ...(local ? dyn("netns:Namespace", `lab-${e.server.name}-ns`) : []),
       ...e.bridges.flatMap((b) => [
