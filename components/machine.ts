@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Machine as MachineModel } from "../config/model";
-import { namespaceScripts, portScripts } from "../drivers/linux";
 import { Scripted } from "../drivers/scripted";
-import { shapingScripts } from "../drivers/shaping";
 import { type ServerHost } from "../drivers/types";
 import { type MachinePlan } from "./plan";
 
@@ -34,8 +32,7 @@ export class Machine extends pulumi.ComponentResource {
         `${name}-ns`,
         {
           ...on,
-          identity: { ns: local.ns },
-          ...namespaceScripts({ ns: local.ns, forwarding: false, owner: server.owner }),
+          params: { ns: local.ns, forwarding: false, owner: server.owner },
         },
         parent,
       );
@@ -44,8 +41,7 @@ export class Machine extends pulumi.ComponentResource {
         `${name}-${local.port.ifname}`,
         {
           ...on,
-          identity: { hostEnd: local.port.hostEnd, ifname: local.port.ifname },
-          ...portScripts({ srv: server.ns, ...local.port, owner: server.owner }),
+          params: { srv: server.ns, ...local.port, owner: server.owner },
         },
         { parent: this, dependsOn: [ns] },
       );
@@ -60,8 +56,7 @@ export class Machine extends pulumi.ComponentResource {
           `${name}-shape-${end.at}`,
           {
             ...on,
-            identity: { ns: end.ns ?? "", dev: end.dev },
-            ...shapingScripts({ ns: end.ns, dev: end.dev, rateMbps: local.rateMbps }),
+            params: { ns: end.ns, dev: end.dev, rateMbps: local.rateMbps },
           },
           { parent: this, dependsOn: [port] },
         );

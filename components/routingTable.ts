@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type RoutingTable as TableModel } from "../config/model";
-import { routesProvider, routesScripts, type RouteSpec } from "../drivers/routes";
+import { type RouteSpec } from "../drivers/routes";
 import { Scripted } from "../drivers/scripted";
 import { type ServerHost } from "../drivers/types";
 
@@ -28,12 +28,9 @@ export class RoutingTable extends pulumi.ComponentResource {
         {
           target: host.target,
           auth: host.auth,
-          identity: { ns },
-          spec: { ...spec },
-          ...routesScripts({ ns, spec }),
+          params: { ns, spec: { ...spec } },
         },
         { parent: this },
-        routesProvider,
       );
       this.count = routes.observed.apply((o) => o?.count);
     }

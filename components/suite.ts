@@ -10,7 +10,7 @@ import { type Experiment } from "../config/model";
 import { type CredentialRefs } from "../drivers/types";
 import { type LabSpec } from "../harness/types";
 import { benchmarkRuns } from "./labSpec";
-import { suiteProvider } from "./suiteProvider";
+import { ByPathResource } from "../drivers/byPath";
 
 export interface SuiteArgs {
   experiment: Experiment;
@@ -29,10 +29,13 @@ const digest = (x: unknown): string => createHash("sha256").update(JSON.stringif
 /** The vrlab project's root, where harness/main.ts lives. */
 const ROOT = path.resolve(__dirname, "..");
 
-class SuiteRun extends pulumi.dynamic.Resource {
+// Loaded by path in the provider process, so state holds no copy of the provider's code.
+const PROVIDER = { modulePath: "components/suiteProvider", exportName: "suiteProvider" };
+
+class SuiteRun extends ByPathResource {
   declare public readonly results: pulumi.Output<Record<string, unknown>>;
   constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(suiteProvider, name, props, opts, "vrlab/bench", "Suite");
+    super(PROVIDER, { module: "vrlab/bench", type: "Suite" }, name, props, opts);
   }
 }
 

@@ -1,10 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Connection, type Experiment } from "../config/model";
 import { drivers } from "../drivers";
-import { claimsScripts } from "../drivers/claims";
-import { bridgeScripts, namespaceScripts, nicPortScripts } from "../drivers/linux";
 import { Scripted } from "../drivers/scripted";
-import { workspaceScripts } from "../drivers/workspace";
 import { fullKey } from "../drivers/secrets";
 import { type GuestExec, type ServerHost } from "../drivers/types";
 import { labSpecOf } from "./labSpec";
@@ -90,11 +87,10 @@ export class Testbed extends pulumi.ComponentResource {
               `${name}-claims`,
               {
                 ...on,
-                identity: { owner },
-                ...claimsScripts({
+                params: {
                   owner,
                   claims: plan.bridges.map((b) => ({ bridge: b.kernel, address: b.address, nic: b.nic })),
-                }),
+                },
               },
               { parent: this },
             ),
@@ -105,7 +101,7 @@ export class Testbed extends pulumi.ComponentResource {
     const workspace = new Scripted(
       "lab:Workspace",
       `${name}-run`,
-      { ...on, identity: { dir }, ...workspaceScripts({ dir, owner }) },
+      { ...on, params: { dir, owner } },
       { parent: this, dependsOn: claims },
     );
     const server = new LabNode(
@@ -122,8 +118,7 @@ export class Testbed extends pulumi.ComponentResource {
               `${name}-${e.server.name}-ns`,
               {
                 ...on,
-                identity: { ns: plan.serverNs },
-                ...namespaceScripts({ ns: plan.serverNs, forwarding: true, owner }),
+                params: { ns: plan.serverNs, forwarding: true, owner },
               },
               { parent: server },
             ),
@@ -141,8 +136,7 @@ export class Testbed extends pulumi.ComponentResource {
         `${name}-br-${b.name}-dev`,
         {
           ...on,
-          identity: { bridge: b.kernel },
-          ...bridgeScripts({ srv: plan.serverNs, bridge: b.kernel, address: b.address, owner }),
+          params: { srv: plan.serverNs, bridge: b.kernel, address: b.address, owner },
         },
         { parent: node, dependsOn: [...serverNs, ...claims] },
       );
@@ -151,7 +145,7 @@ export class Testbed extends pulumi.ComponentResource {
       return new Scripted(
         "linux:NicPort",
         `${name}-br-${b.name}-${b.nic}`,
-        { ...on, identity: { nic: b.nic }, ...nicPortScripts({ bridge: b.kernel, nic: b.nic }) },
+        { ...on, params: { bridge: b.kernel, nic: b.nic } },
         { parent: node, dependsOn: [dev] },
       );
     });
@@ -228,7 +222,7 @@ export class Testbed extends pulumi.ComponentResource {
         : undefined;
     this.results = suite?.results;
 
-    this.workspace = workspace.identity.apply((i) => i.dir);
+    this.workspace = workspace.params.apply((p) => String(p.dir));
     this.lab = pulumi.output(plan);
     this.nodes = pulumi
       .output([server, ...bridgeNodes, ...guests, ...machines].map((n) => n.urn))

@@ -2,9 +2,15 @@
 // ports into a bridge, tc shaping and generated routing tables. Pure renderers: each returns the
 // scripts and the key=values `read` prints once `apply` has converged.
 import { arg, type SafeArg } from "../remote/shell";
-import { type Scripts } from "./scripted";
 import { EXIT_NOT_OURS, LINK_OWNER } from "./owner";
 import { ADMIN_UP, MASTER_OF, NS_HELPERS, script } from "./render";
+
+/** What realizes an object: apply converges, read prints key=values (`present=0` if gone), delete removes. */
+export interface Scripts {
+  apply: string;
+  read: string;
+  delete: string;
+}
 
 export interface Rendered {
   scripts: Scripts;

@@ -1,8 +1,6 @@
 // The lab's OS-level virtualization: a guest is a network namespace whose processes run in a cgroup
 // with its CPU and memory limits, and whose NICs are veth pairs into the server's bridges.
 import { arg } from "../remote/shell";
-import { cgroupScripts } from "./cgroup";
-import { namespaceScripts, portScripts } from "./linux";
 import { Scripted } from "./scripted";
 import { type GuestExec, type HypervisorDriver, type ServerHost } from "./types";
 
@@ -37,8 +35,7 @@ export const netnsDriver: HypervisorDriver = {
       `${prefix}-ns`,
       {
         ...on,
-        identity: { ns: g.kernel },
-        ...namespaceScripts({ ns: g.kernel, forwarding: g.role === "router", owner: host.owner }),
+        params: { ns: g.kernel, forwarding: g.role === "router", owner: host.owner },
       },
       opts,
     );
@@ -47,8 +44,7 @@ export const netnsDriver: HypervisorDriver = {
       `${prefix}-cgroup`,
       {
         ...on,
-        identity: { cgroup: g.kernel },
-        ...cgroupScripts({ cgroup: g.kernel, ...g, owner: host.owner }),
+        params: { cgroup: g.kernel, vcpus: g.vcpus, memoryMiB: g.memoryMiB, owner: host.owner },
       },
       opts,
     );
@@ -59,8 +55,7 @@ export const netnsDriver: HypervisorDriver = {
           `${prefix}-${p.ifname}`,
           {
             ...on,
-            identity: { hostEnd: p.hostEnd, ifname: p.ifname },
-            ...portScripts({ srv: host.ns, ...p, owner: host.owner }),
+            params: { srv: host.ns, ...p, owner: host.owner },
           },
           { parent, dependsOn: [...dependsOn, ns] },
         ),

@@ -4,7 +4,6 @@ import { createHash } from "node:crypto";
 import { arg, check } from "../remote/shell";
 import { type Rendered } from "./linux";
 import { script } from "./render";
-import { scriptedProvider } from "./scripted";
 
 /** Routes vrlab installs carry this protocol number, so flush and count touch only them. */
 export const ROUTE_PROTO = 198;
@@ -87,6 +86,3 @@ ip -n "$NS" route flush proto "$PROTO"`,
     },
   };
 }
-
-/** Feeds each apply its route list, generated from the spec in state. */
-export const routesProvider = scriptedProvider((spec) => routeBatch(spec as unknown as RouteSpec));

@@ -12,7 +12,7 @@ import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts } from "..
 import { DriverRegistry } from "../../drivers/registry";
 import { routeBatch, routeDestinations, routeDigest, routesScripts } from "../../drivers/routes";
 import { burstBytes, shapingScripts, tcRateText } from "../../drivers/shaping";
-import { driftOf } from "../../drivers/scripted";
+import { driftOf } from "../../drivers/scriptedProvider";
 import { FAILED_TRAP, parseKeyValues } from "../../remote/script";
 import { workspaceScripts } from "../../drivers/workspace";
 import { script } from "../../drivers/render";

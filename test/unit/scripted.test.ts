@@ -1,15 +1,14 @@
 // Scripted's diff: what replaces a lab object, what updates it, and what changes nothing at all.
-import { scriptedDiff, type ScriptedState } from "../../drivers/scripted";
+import { scriptedDiff, type ScriptedState } from "../../drivers/scriptedProvider";
 import { resolveCredentials } from "../../drivers/secrets";
 
 const KEY_LINE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const base: ScriptedState = {
   target: { kind: "ssh", host: "198.18.0.10", port: 22, user: "root", hostKey: KEY_LINE, dialTimeoutS: 5 },
   auth: { privateKey: "vrlab:serverKey" },
-  identity: { ns: "vabcdefgh-vr1" },
-  want: { lo: "1" },
-  scripts: { apply: "a", read: "r", delete: "d" },
-  observed: { present: "1", lo: "1" },
+  kind: "netns:Namespace",
+  params: { ns: "vabcdefgh-vr1", forwarding: true, owner: "vrlab-x" },
+  observed: { present: "1", lo: "1", forwarding: "1" },
 };
 const diff = (change: (s: ScriptedState) => void) => {
   const news = structuredClone(base);
@@ -43,13 +42,12 @@ describe("Scripted.diff", () => {
   test("another host, port or kernel identity replaces the object", () => {
     expect(diff((s) => (ssh(s).host = "198.18.0.11")).replaces).toEqual(["target"]);
     expect(diff((s) => (ssh(s).port = 2222)).replaces).toEqual(["target"]);
-    expect(diff((s) => (s.identity = { ns: "vabcdefgh-vr2" })).replaces).toEqual(["identity.ns"]);
+    expect(diff((s) => (s.params.ns = "vabcdefgh-vr2")).replaces).toEqual(["params.ns"]);
   });
 
-  test("a new script or want, or drift seen by refresh, re-runs apply without replacing", () => {
-    expect(diff((s) => (s.scripts.apply = "b"))).toEqual({ replaces: [], changes: true, rerun: true });
-    expect(diff((s) => (s.want = { lo: "0" }))).toEqual({ replaces: [], changes: true, rerun: true });
-    const drifted = scriptedDiff({ ...base, observed: { present: "1", lo: "0" } }, base);
+  test("new params, or drift seen by refresh, re-run apply without replacing", () => {
+    expect(diff((s) => (s.params.forwarding = false))).toEqual({ replaces: [], changes: true, rerun: true });
+    const drifted = scriptedDiff({ ...base, observed: { present: "1", lo: "1", forwarding: "0" } }, base);
     expect(drifted).toEqual({ replaces: [], changes: true, rerun: true });
   });
 });
