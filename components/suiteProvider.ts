@@ -68,7 +68,8 @@ function runHarness(s: SuiteState, mode?: "cleanup"): Promise<Record<string, unk
   const { spawn } = require("node:child_process") as typeof import("node:child_process");
   const path = require("node:path") as typeof import("node:path");
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const register = require.resolve("ts-node/register/transpile-only", { paths: [s.root] });
+  // The same cached TypeScript loader as the program and the providers: no compiler at start-up.
+  const register = path.join(s.root, "scripts", "register-ts.js");
   const child = spawn(process.execPath, ["-r", register, path.join(s.root, "harness", "main.ts")], {
     cwd: s.root,
     stdio: ["pipe", "pipe", "pipe"],

@@ -1,14 +1,10 @@
-// Loads one of this project's provider modules in the engine's provider process (drivers/byPath.ts).
-// Plain JavaScript because it is what registers ts-node (once per process, transpile only: the tests
-// type-check), before any TypeScript module can load.
+// Loads one of this project's provider modules in the engine's provider process (drivers/byPath.ts),
+// through the same cached TypeScript loader as the program (scripts/register-ts.js).
 "use strict";
 const path = require("node:path");
 
 module.exports = (modulePath, exportName) => {
   const root = path.resolve(__dirname, "..");
-  if (!globalThis.vrlabTsNode) {
-    require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
-    globalThis.vrlabTsNode = true;
-  }
+  require(path.join(root, "scripts", "register-ts"));
   return require(path.join(root, modulePath))[exportName];
 };
