@@ -54,6 +54,7 @@ describe("every verb runs the set-up first", () => {
     [["rm", "embedded"]],
     [["pulumi", "version"]],
     [["perf", "noop"]],
+    [["review"]],
   ])("%j", (args) => {
     fs.rmSync(ran, { force: true });
     const r = spawnSync(path.join(clone, "scripts", "vrlab"), args, {
