@@ -12,7 +12,10 @@ const path = require("node:path");
 // The emit settings of tsconfig.json that matter to one file on its own.
 const OPTIONS = { module: "commonjs", target: "es2022", esModuleInterop: true, inlineSourceMap: true };
 
-if (!require.extensions[".ts"]) {
+// Ours replaces any other `.ts` handler: the engine's Node.js runner registers ts-node, type-checking,
+// whatever Pulumi.yaml says (the language host built here, v3.68, takes `typescript` only as a flag).
+if (!globalThis.vrlabRegisterTs) {
+  globalThis.vrlabRegisterTs = true;
   const cacheRoot =
     process.env.VRLAB_CACHE ||
     path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "vrlab");
