@@ -29,13 +29,10 @@ const digest = (x: unknown): string => createHash("sha256").update(JSON.stringif
 /** The vrlab project's root, where harness/main.ts lives. */
 const ROOT = path.resolve(__dirname, "..");
 
-// Loaded by path in the provider process, so state holds no copy of the provider's code.
-const PROVIDER = { modulePath: "components/suiteProvider", exportName: "suiteProvider" };
-
 class SuiteRun extends ByPathResource {
   declare public readonly results: pulumi.Output<Record<string, unknown>>;
   constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(PROVIDER, { module: "vrlab/bench", type: "Suite" }, name, props, opts);
+    super("suite", { module: "vrlab/bench", type: "Suite" }, name, props, opts);
   }
 }
 

@@ -6,30 +6,24 @@
 // stack run today's code (drivers/kinds.ts keeps params compatible).
 import * as pulumi from "@pulumi/pulumi";
 
-const MODULE = /^[a-zA-Z][a-zA-Z0-9/]*$/;
-const EXPORT = /^[a-zA-Z][a-zA-Z0-9]*$/;
+/** The providers drivers/load.js knows, by the short key that state holds. */
+export type ProviderKey = "scripted" | "suite";
 
-/**
- * The `__provider` source for `exportName` of `modulePath` (relative to the project, no extension):
- * drivers/load.js registers ts-node and loads it.
- */
-export function providerSource(modulePath: string, exportName: string): string {
-  if (!MODULE.test(modulePath) || !EXPORT.test(exportName)) {
-    throw new Error(`providerSource: not a module path and export: ${modulePath}#${exportName}`);
-  }
-  return `exports.handler=()=>require(process.cwd()+"/drivers/load")("${modulePath}","${exportName}")`;
+/** The `__provider` source for a provider: drivers/load.js loads it from the project. */
+export function providerSource(key: ProviderKey): string {
+  return `exports.handler=()=>require(process.cwd()+"/drivers/load")("${key}")`;
 }
 
 /** A dynamic resource (type `pulumi-nodejs:dynamic/<module>:<type>`) served by a provider loaded by path. */
 export class ByPathResource extends pulumi.CustomResource {
   constructor(
-    provider: { modulePath: string; exportName: string },
+    provider: ProviderKey,
     token: { module: string; type: string },
     name: string,
     props: pulumi.Inputs,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    const __provider = providerSource(provider.modulePath, provider.exportName);
+    const __provider = providerSource(provider);
     super(`pulumi-nodejs:dynamic/${token.module}:${token.type}`, name, { ...props, __provider }, opts);
   }
 }

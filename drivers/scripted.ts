@@ -17,8 +17,6 @@ export interface ScriptedArgs {
   params: Record<string, unknown>;
 }
 
-const PROVIDER = { modulePath: "drivers/scriptedProvider", exportName: "scriptedProvider" };
-
 export class Scripted extends ByPathResource {
   declare public readonly observed: pulumi.Output<Record<string, string>>;
   declare public readonly params: pulumi.Output<Record<string, unknown>>;
@@ -27,6 +25,12 @@ export class Scripted extends ByPathResource {
     // Rendering once here refuses a bad value at preview, before anything runs.
     kindOf(kind).render(args.params);
     const [module, type] = kind.split(":");
-    super(PROVIDER, { module: `vrlab/${module}`, type }, name, { ...args, kind, observed: undefined }, opts);
+    super(
+      "scripted",
+      { module: `vrlab/${module}`, type },
+      name,
+      { ...args, kind, observed: undefined },
+      opts,
+    );
   }
 }
