@@ -79,9 +79,16 @@ function idOf(s: ScriptedState): string {
 const holder: ConfigHolder = {};
 const credentials = (s: ScriptedState) => resolveCredentials(s.auth, holder);
 
+/** What read printed, less `present` (state holds only what exists), to keep per object. */
+function kept(printed: Record<string, string>): Record<string, string> {
+  const out = { ...printed };
+  delete out.present;
+  return out;
+}
+
 async function observe(s: ScriptedState): Promise<Record<string, string>> {
   const r = await runOk(s.target, credentials(s), kindOf(s.kind).render(s.params).scripts.read);
-  return parseKeyValues(r.stdout);
+  return kept(parseKeyValues(r.stdout));
 }
 
 async function converge(s: ScriptedState): Promise<Record<string, string>> {
@@ -117,8 +124,9 @@ export const scriptedProvider: pulumi.dynamic.ResourceProvider<ScriptedState, Sc
     if (r.code !== 0) {
       throw remoteError(describeTarget(props.target), scripts.read, r.code, tailOf(r.stdout, r.stderr));
     }
-    const observed = parseKeyValues(r.stdout);
-    if (observed.present === "0") return { id: "", props }; // gone: refresh drops it, up recreates it
+    const printed = parseKeyValues(r.stdout);
+    if (printed.present === "0") return { id: "", props }; // gone: refresh drops it, up recreates it
+    const observed = kept(printed);
     // Inputs record the drift, so the next preview shows e.g. `- drift.qdisc: "noqueue → tbf"`.
     const drift = Object.fromEntries(
       driftOf(want, observed).map((k) => [k, `${observed[k] ?? "(nothing)"} → ${want[k]}`]),
