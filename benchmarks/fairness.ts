@@ -46,6 +46,17 @@ export function sweepProblem(sweep: readonly number[], available: number, what: 
   return `sweep value${big.length > 1 ? "s" : ""} ${big.join(", ")} need${big.length > 1 ? "" : "s"} more ${what} than the ${available} given`;
 }
 
+/** The options schema of a sweep over 1 to 64 systems at once (fairness, forwarding). */
+export function sweepOption(description: string): Record<string, unknown> {
+  return {
+    type: "array",
+    items: { type: "integer", minimum: 1, maximum: 64 },
+    minItems: 1,
+    default: [1, 2, 3, 4],
+    description,
+  };
+}
+
 export const fairness: BenchmarkModule<FairnessOptions> = {
   kind: "fairness",
   description:
@@ -53,13 +64,7 @@ export const fairness: BenchmarkModule<FairnessOptions> = {
   options: {
     type: "object",
     properties: {
-      sweep: {
-        type: "array",
-        items: { type: "integer", minimum: 1, maximum: 64 },
-        minItems: 1,
-        default: [1, 2, 3, 4],
-        description: "fairness: numbers of VMs sending at once (the paper: 1 to 4).",
-      },
+      sweep: sweepOption("fairness: numbers of VMs sending at once (the paper: 1 to 4)."),
       ...UDP_OPTIONS,
       offeredMbps: { ...UDP_OPTIONS.offeredMbps, description: "fairness: offered load per VM, Mb/s." },
     },

@@ -15,7 +15,7 @@
 // frame per run in the namespace lab). It is not subtracted; the idle rate before each run is recorded.
 import { type BenchContext, type Exec, type Sample, type SystemSpec } from "../harness/types";
 import { arg } from "../remote/shell";
-import { sweepProblem } from "./fairness";
+import { sweepOption, sweepProblem } from "./fairness";
 import { requireTools } from "./iperf-udp";
 import {
   counterDelta,
@@ -98,13 +98,7 @@ export const forwarding: BenchmarkModule<ForwardingOptions> = {
   options: {
     type: "object",
     properties: {
-      sweep: {
-        type: "array",
-        items: { type: "integer", minimum: 1, maximum: 64 },
-        minItems: 1,
-        default: [1, 2, 3, 4],
-        description: "forwarding: numbers of virtual routers forwarding at once (the paper: 1 to 4).",
-      },
+      sweep: sweepOption("forwarding: numbers of virtual routers forwarding at once (the paper: 1 to 4)."),
       offeredPps: {
         type: "integer",
         minimum: 1,

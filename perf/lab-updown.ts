@@ -16,6 +16,7 @@ import { parse, parseDocument } from "yaml";
 import { leaksOf, namespaces as namespacesOnHost } from "../cli/leaks";
 import { kernelName } from "../config/names";
 import { intFlags, machineInfo, median, round, writeResult } from "./common";
+import { pulumiEnv } from "./common-run";
 
 const root = path.resolve(__dirname, "..");
 const resultsFile = path.join(__dirname, "results", "lab-updown.json");
@@ -66,23 +67,6 @@ function ok(what: string, r: Run): Run {
   return r;
 }
 
-/** The environment scripts/env.sh makes (engine, plugins, PULUMI_HOME), for a throwaway backend. */
-function pulumiEnv(backendDir: string): NodeJS.ProcessEnv {
-  const r = spawnSync("bash", ["-c", "source scripts/env.sh && env -0"], { cwd: root, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`sourcing scripts/env.sh failed: ${r.stderr}`);
-  const env: NodeJS.ProcessEnv = {};
-  for (const kv of r.stdout.split("\0")) {
-    const i = kv.indexOf("=");
-    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return {
-    ...env,
-    PULUMI_BACKEND_URL: `file://${backendDir}`,
-    PULUMI_CONFIG_PASSPHRASE: randomBytes(24).toString("base64"),
-    PULUMI_CONFIG_PASSPHRASE_FILE: "",
-  };
-}
-
 interface Times {
   up_s: number[];
   down_s: number[];
@@ -95,7 +79,7 @@ function timeVrlab(reps: number, timeoutS: number): Times & { noop_up_s: number[
   const stackFile = path.join(root, "stacks", `Pulumi.${stack}.yaml`);
   const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-bench-backend-"));
   const runRoot = fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-bench-run-"));
-  const env = pulumiEnv(backendDir);
+  const env = pulumiEnv(backendDir, randomBytes(24).toString("base64"));
   const timeoutMs = timeoutS * 1000;
   const pulumi = (args: string[], ms = 120_000): Run =>
     run("pulumi", [...args, "--non-interactive", "--stack", stack], env, ms);

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { kernelName, ownerTag } from "../../config/names";
 import { type CliResult } from "../support/cli";
 import { cmd, leaksOf, namespaces } from "../support/lab";
-import { repo, TestStack } from "../support/stack";
+import { TestStack } from "../support/stack";
 
 const MINUTE = 60_000;
 
@@ -14,15 +14,7 @@ describe("stacks whose tags collide", () => {
   let b: TestStack;
 
   /** `vrlab show` of a stack, with its throwaway backend. */
-  const show = (s: TestStack): CliResult => {
-    const r = spawnSync("npx", ["ts-node", "cli/show.ts", s.name], {
-      cwd: repo,
-      env: s.cli.env,
-      encoding: "utf8",
-      timeout: 3 * MINUTE,
-    });
-    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-  };
+  const show = (s: TestStack): CliResult => s.cli.show();
   /** What of A's lab must not change: its namespaces, and the processes and addresses inside. */
   const snapshot = (): string[] => {
     const mine = namespaces().filter((n) => n.startsWith(kernelName(a.owner, "")));

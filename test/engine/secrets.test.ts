@@ -9,20 +9,14 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { type CliResult } from "../support/cli";
 import { leaksOf } from "../support/lab";
+import { sshConnection } from "../support/sshLab";
 import { startSshd, type Sshd } from "../support/sshd";
 import { repo, TestStack } from "../support/stack";
 
 const MINUTE = 60_000;
 
 function experiment(sshd: Sshd): unknown {
-  const connection = {
-    kind: "ssh",
-    host: sshd.host,
-    port: sshd.port,
-    user: "root",
-    hostKey: sshd.hostKeyLine,
-    privateKeySecret: "vrlab:serverKey",
-  };
+  const connection = sshConnection(sshd, sshd.hostKeyLine);
   return {
     description: "planted secret",
     server: {

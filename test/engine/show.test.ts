@@ -1,31 +1,17 @@
 // `vrlab show` on a real lab: the embedded experiment stood up by the real engine under a throwaway
 // stack, shown as healthy, then shown as broken once a guest's namespace is deleted behind its back;
 // then the same over SSH, on a lab stood up on an OpenSSH server (test/support/sshd.ts).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { kernelName } from "../../config/names";
 import { type PulumiCli, type CliResult } from "../support/cli";
-import { repo, TestStack } from "../support/stack";
+import { TestStack } from "../support/stack";
 import { cmd, leaksOf, links, namespaces } from "../support/lab";
 import { sshLabExperiment } from "../support/sshLab";
 import { startSshd, type Sshd } from "../support/sshd";
 
 const MINUTE = 60_000;
-
-/** `cli/show.ts` as scripts/vrlab runs it, with the throwaway backend's settings. */
-function showOf(stack: string, cli: () => PulumiCli): (...args: string[]) => CliResult {
-  return (...args) => {
-    const r = spawnSync("npx", ["ts-node", "cli/show.ts", stack, ...args], {
-      cwd: repo,
-      env: cli().env,
-      encoding: "utf8",
-      timeout: 3 * MINUTE,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-  };
-}
 
 describe("vrlab show on the default experiment", () => {
   const stack = `test-show-${process.pid}`;
@@ -33,7 +19,7 @@ describe("vrlab show on the default experiment", () => {
   const k = (name: string): string => kernelName(owner, name);
   let lab: TestStack;
   let cli: PulumiCli;
-  const show = showOf(stack, () => cli);
+  const show = (...args: string[]): CliResult => cli.show(...args);
 
   beforeAll(() => {
     lab = new TestStack(stack, undefined, MINUTE); // the embedded experiment, under a throwaway name
@@ -115,7 +101,7 @@ describe("vrlab show on a lab whose server is reached over SSH", () => {
   let lab: TestStack;
   let cli: PulumiCli;
   let sshdNs: string;
-  const show = showOf(stack, () => cli);
+  const show = (...args: string[]): CliResult => cli.show(...args);
   const keyBody = (): string => sshd.clientPrivateKey.split("\n")[1];
 
   const experiment = (hostKey: string): unknown =>

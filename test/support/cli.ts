@@ -50,6 +50,22 @@ export class PulumiCli {
     return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
   }
 
+  /** `vrlab show STACK ARGS` as scripts/vrlab runs it (cli/show.ts through the transpile cache), on this backend. */
+  show(...args: string[]): CliResult {
+    const r = spawnSync(
+      process.execPath,
+      ["-r", path.join(this.projectDir, "scripts", "register-ts.js"), "cli/show.ts", this.stack, ...args],
+      {
+        cwd: this.projectDir,
+        env: this.env,
+        encoding: "utf8",
+        timeout: 180_000,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  }
+
   /** Like run, but throws with the command's output when it fails. */
   ok(args: string[], timeoutMs?: number): CliResult {
     return this.check(args, this.run(args, timeoutMs));

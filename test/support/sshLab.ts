@@ -11,11 +11,16 @@ export interface SshLabOptions {
   dialTimeoutS: number;
 }
 
-export function sshLabExperiment(sshd: Sshd, o: SshLabOptions): unknown {
-  const connection = {
-    ...{ kind: "ssh", host: sshd.host, port: sshd.port, user: "root", hostKey: o.hostKey },
-    ...{ privateKeySecret: "vrlab:serverKey", dialTimeoutS: o.dialTimeoutS },
+/** A connection to the fixture's server as root, with the key in the stack secret `vrlab:serverKey`. */
+export function sshConnection(sshd: Sshd, hostKey: string, dialTimeoutS?: number): Record<string, unknown> {
+  return {
+    ...{ kind: "ssh", host: sshd.host, port: sshd.port, user: "root", hostKey },
+    ...{ privateKeySecret: "vrlab:serverKey", ...(dialTimeoutS === undefined ? {} : { dialTimeoutS }) },
   };
+}
+
+export function sshLabExperiment(sshd: Sshd, o: SshLabOptions): unknown {
+  const connection = sshConnection(sshd, o.hostKey, o.dialTimeoutS);
   const guest = (name: string, n: number) => ({
     name,
     role: "router",
