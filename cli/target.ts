@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 import { type LabPlan } from "../components/plan";
 import { EXPERIMENT_KEY, loadExperiment, parseStackFile } from "../config/load";
 import { type Credentials, type Target } from "../remote/types";
+import { fullKey } from "../drivers/secrets";
 
 const run = promisify(execFile);
 const repo = path.resolve(__dirname, "..");
@@ -33,9 +34,6 @@ export function pulumiConfig(stack: string): ConfigGetter {
     }
   };
 }
-
-/** `serverKey` → `vrlab:serverKey`, as components/testbed.ts names the secrets. */
-const fullKey = (name: string): string => (name.includes(":") ? name : `vrlab:${name}`);
 
 /**
  * The target of the lab's server and its credentials. A lab planned on this machine (it has a server
