@@ -26,6 +26,17 @@ if (!globalThis.vrlabRegisterTs) {
     const compilerOptions = ts.convertCompilerOptionsFromJson(OPTIONS, path.dirname(filename)).options;
     return ts.transpileModule(source, { compilerOptions, fileName: filename }).outputText;
   };
+  // Stack traces in TypeScript positions. The engine's runner and the dynamic provider load
+  // source-map-support, which looks for a file's source map in the file on disk (the .ts, which has
+  // none), so it is handed the JavaScript, whose map is inline.
+  const compiled = new Map();
+  let mapper;
+  try {
+    mapper = require.cache[require.resolve("source-map-support")];
+  } catch {
+    // not installed: nothing maps stack traces
+  }
+  mapper?.exports.install({ retrieveFile: (file) => compiled.get(file) ?? null });
   require.extensions[".ts"] = (module, filename) => {
     const source = fs.readFileSync(filename, "utf8");
     const key = crypto
@@ -47,6 +58,7 @@ if (!globalThis.vrlabRegisterTs) {
         // a read-only cache only costs the next run its compile
       }
     }
+    if (mapper) compiled.set(filename, js);
     module._compile(js, filename);
   };
 }

@@ -15,21 +15,49 @@ fi
 pins=$(cat "$VRLAB_ROOT"/tools/engine/go.mod "$VRLAB_ROOT"/tools/engine/go.sum \
            "$VRLAB_ROOT"/tools/langhost/go.mod "$VRLAB_ROOT"/tools/langhost/go.sum | sha256sum | cut -c1-16)
 stamp="$VRLAB_ENGINE_DIR/.built-$pins"
-# The dynamic-provider plugin beside the CLI, where the engine looks for its bundled plugins: found
-# anywhere else on PATH, it warns on every run. It runs the project's own @pulumi/pulumi, as the
-# npm package's script does (the engine starts plugins in the project's directory).
-provider_plugin() {
-  local f="$1/pulumi-resource-pulumi-nodejs"
-  [ -x "$f" ] && return 0
-  cat > "$f.$$" <<'EOF'
+# Launchers beside the CLI, rewritten whenever their text changes (cheap; every verb runs set-up):
+# - pulumi-resource-pulumi-nodejs, the dynamic-provider plugin, where the engine looks for its bundled
+#   plugins (found anywhere else on PATH, it warns on every run). It runs the project's own
+#   @pulumi/pulumi, as the npm package's script does (the engine starts plugins in the project's dir).
+# - pulumi-language-nodejs, the language host's wrapper. The v3.68 host reads Pulumi.yaml's runtime
+#   options only as flags, which today's engine no longer passes (it sends them over RPC), so the
+#   wrapper passes `typescript`; the real binary is in libexec/.
+# Both preload lazy-sdk.js into Node (see that file).
+install_text() { # FILE MODE: stdin to FILE, atomically, unless FILE already holds it
+  local tmp="$1.$$"
+  cat > "$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else chmod "$2" "$tmp" && mv -f "$tmp" "$1"; fi
+}
+is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; }
+launchers() {
+  local dir="$1" lazy="$1/../libexec/lazy-sdk.js"
+  mkdir -p "$dir/../libexec"
+  # An engine built before the wrapper has the real host in bin/.
+  if is_elf "$dir/pulumi-language-nodejs"; then
+    mv -f "$dir/pulumi-language-nodejs" "$dir/../libexec/pulumi-language-nodejs"
+  fi
+  install_text "$lazy" 644 < "$VRLAB_ROOT/scripts/lazy-sdk.js"
+  install_text "$dir/pulumi-resource-pulumi-nodejs" 755 <<'EOF'
 #!/bin/sh
-exec node "$(node -p "require.resolve('@pulumi/pulumi/cmd/dynamic-provider')")" "$@"
+here=$(dirname "$0")
+# The project's own, found without starting a Node just for require.resolve (~40 ms) when it can be.
+provider="$PWD/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js"
+[ -f "$provider" ] || provider=$(node -p "require.resolve('@pulumi/pulumi/cmd/dynamic-provider')")
+exec node --require "$here/../libexec/lazy-sdk.js" "$provider" "$@"
 EOF
-  chmod 755 "$f.$$" && mv "$f.$$" "$f"
+  install_text "$dir/pulumi-language-nodejs" 755 <<'EOF'
+#!/bin/sh
+# Started in the project's directory. Of Pulumi.yaml's runtime options only `typescript: false` is
+# honoured; `tsconfig` and `nodeargs` are not passed.
+here=$(dirname "$0")
+ts=true
+grep -Eq '^[[:space:]]+typescript:[[:space:]]*false([[:space:]]|$)' Pulumi.yaml 2>/dev/null && ts=false
+exec "$here/../libexec/pulumi-language-nodejs" -typescript="$ts" -nodeargs="--require '$here/../libexec/lazy-sdk.js'" "$@"
+EOF
 }
 
-if [ -f "$stamp" ] && [ -x "$VRLAB_ENGINE_DIR/bin/pulumi" ] && [ -x "$VRLAB_ENGINE_DIR/bin/pulumi-language-nodejs" ]; then
-  provider_plugin "$VRLAB_ENGINE_DIR/bin"
+if [ -f "$stamp" ] && [ -x "$VRLAB_ENGINE_DIR/bin/pulumi" ] && { [ -x "$VRLAB_ENGINE_DIR/libexec/pulumi-language-nodejs" ] || is_elf "$VRLAB_ENGINE_DIR/bin/pulumi-language-nodejs"; }; then
+  launchers "$VRLAB_ENGINE_DIR/bin"
   exit 0
 fi
 
@@ -44,7 +72,7 @@ export GOFLAGS="-mod=readonly -trimpath"
     -o "$tmp/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
 (cd "$VRLAB_ROOT/tools/langhost" && go build -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VRLAB_LANGHOST_SDK_VERSION" \
     -o "$tmp/bin/pulumi-language-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
-provider_plugin "$tmp/bin"
+launchers "$tmp/bin"
 touch "$tmp/.built-$pins"
 rm -rf "$VRLAB_ENGINE_DIR" && mv "$tmp" "$VRLAB_ENGINE_DIR"
 trap - EXIT

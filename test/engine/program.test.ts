@@ -40,6 +40,23 @@ describe("the default experiment", () => {
     ]);
     expect(outputs.lab.serverNs).toBe(k("server"));
 
+    // Each resource the program declares records where in vrlab that was, and its stack stops there:
+    // not the loader's or the runner's frames (main.js trims them; ~1 KB of state per resource).
+    type Recorded = { type: string; urn: string; stackTrace?: { sourcePosition?: string }[] };
+    const state = JSON.parse(cli.ok(["stack", "export"]).stdout);
+    const declared = (state.deployment.resources as Recorded[]).filter(
+      (r) => r.stackTrace && r.type !== "pulumi:pulumi:Stack", // the runner declares the stack itself
+    );
+    expect(declared.length).toBeGreaterThan(40);
+    for (const r of declared) {
+      const frames = (r.stackTrace ?? []).flatMap((f) => (f.sourcePosition ? [f.sourcePosition] : []));
+      expect({ urn: r.urn, last: frames[frames.length - 1] }).toEqual({
+        urn: r.urn,
+        last: "project:///index.ts#11,17", // `new Testbed(` in index.ts, a TypeScript position
+      });
+      expect(frames.filter((f) => /main\.js|register-ts|node_modules/.test(f))).toEqual([]);
+    }
+
     // The machines are namespaces; the server's bridges hold the cables and the guests' NICs.
     const mine = ["server", "vr1", "vr2", "vr3", "vr4", "timer", "gen"].map(k);
     expect(
