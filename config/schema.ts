@@ -1,22 +1,12 @@
 // The one schema file, compiled with ajv; its errors become ConfigProblems with plain sentences.
-import Ajv, { type ErrorObject } from "ajv";
+import { type ErrorObject } from "ajv";
 import schemaJson from "./experiment.schema.json";
 import { bare, quoted, type ConfigProblem } from "./errors";
+import { cachedValidator } from "./validator";
 
 export const schema = schemaJson;
 
-// strictRequired is off: the discriminator and oneOf forms name fields their branches define.
-const ajv = new Ajv({
-  allErrors: true,
-  verbose: true,
-  discriminator: true,
-  strict: true,
-  strictRequired: false,
-});
-ajv.addSchema(schemaJson);
-const compiled = ajv.getSchema(`${schemaJson.$id}#/definitions/experiment`);
-if (!compiled) throw new Error("experiment.schema.json has no definitions/experiment");
-const validateExperiment = compiled;
+const validateExperiment = cachedValidator(schemaJson, "#/definitions/experiment");
 
 /** Segments of an ajv instancePath: `/guests/0/name` → ["guests", 0, "name"]. */
 export function pointerSegments(pointer: string): (string | number)[] {
