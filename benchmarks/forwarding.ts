@@ -1,8 +1,9 @@
 // Packet forwarding with n virtual routers at once (Fig. 4(b)): the generator offers offeredPps in
 // total, round robin over the first n routers, as UDP frames sent to each router's MAC and addressed
-// to a destination its vrlab routing table (proto 198) routes via the timer. Forwarded = frames the
-// timer's NIC received over the run; offered = frames the generator's NIC sent. Both are rates over
-// trafgen's own send time.
+// to up to `destinations` addresses spread over the prefixes its vrlab routing table (proto 198)
+// routes via the timer inside 198.18.0.0/15, cycled packet by packet: every lookup walks the table
+// to another prefix, and no packet leaves the lab range. Forwarded = frames the timer's NIC received
+// over the run; offered = frames the generator's NIC sent. Both are rates over trafgen's own send time.
 //
 // Generator: netsniff-ng's trafgen (-b NNNpps, a bounded -n), not iperf2's `-b NNNpps`. Checked on this
 // 2-core machine, 64-byte frames over a veth between namespaces through vrlab's 1 Gb/s tbf: asked for
@@ -21,13 +22,21 @@ import {
   counterDelta,
   countersScript,
   parseIpLinkJson,
+  parseRouteGets,
   parseRoutes,
+  routeGetBatch,
   routeGetScript,
-  routeGetVia,
   routerInspectScript,
   type LinkCounters,
 } from "./parse/counters";
-import { generatorScript, parseGeneratorRun, pickDestination, trafgenConfig } from "./parse/trafgen";
+import {
+  DEFAULT_DESTINATIONS,
+  forwardingFrames,
+  generatorScript,
+  parseGeneratorRun,
+  pickDestinations,
+  trafgenConfig,
+} from "./parse/trafgen";
 import { parseKeyValues } from "../remote/script";
 import { type BenchmarkModule } from "./types";
 
@@ -36,6 +45,8 @@ export interface ForwardingOptions {
   offeredPps: number;
   frameBytes: number;
   durationS: number;
+  /** Destinations per router; DEFAULT_DESTINATIONS when not given. */
+  destinations?: number;
 }
 
 /** Below this fraction of the asked rate the generator, not the routers, limited the run. */
@@ -46,12 +57,17 @@ const FIRST_SRC_PORT = 10001;
 interface Router {
   system: SystemSpec;
   mac: string;
-  dst: string;
+  destinations: string[];
+  /** Its vrlab routes (proto 198), and those of them inside the lab range via the timer. */
   routes: number;
+  viaTimer: number;
 }
 
-/** Reads each router's MAC and picks a destination its table routes via the timer; checks it forwards. */
-async function inspect(ctx: BenchContext, routers: SystemSpec[]): Promise<Router[]> {
+/**
+ * Reads each router's MAC and table, picks up to `max` destinations spread over its lab-range routes
+ * via the timer, and checks that it forwards and that the kernel routes every one via the timer.
+ */
+async function inspect(ctx: BenchContext, routers: SystemSpec[], max: number): Promise<Router[]> {
   const { generator: gen, timer } = ctx.lab;
   const out: Router[] = [];
   for (const s of routers) {
@@ -60,21 +76,31 @@ async function inspect(ctx: BenchContext, routers: SystemSpec[]): Promise<Router
       throw new Error(
         `forwarding: router ${s.name} has no interface on the generator's bridge ${gen.bridge}`,
       );
-    const r = await ctx.run(s.exec, routerInspectScript(dev), { timeoutMs: 60_000 });
+    const r = await ctx.run(s.exec, routerInspectScript(dev), { timeoutMs: 120_000 });
     const kv = parseKeyValues(r.stdout);
     if (kv.forwarding !== "1")
       throw new Error(`forwarding: router ${s.name} does not forward (net.ipv4.ip_forward=${kv.forwarding})`);
-    const routes = parseRoutes(r.stdout.slice(r.stdout.indexOf("--- routes ---")));
-    const dst = pickDestination(routes, timer.address);
-    if (!dst) {
+    const lab = parseRoutes(r.stdout.slice(r.stdout.indexOf("--- routes ---")));
+    const { destinations, viaTimer } = pickDestinations(lab, timer.address, max);
+    if (destinations.length === 0) {
       throw new Error(
-        `forwarding: router ${s.name} has no vrlab route (proto 198) inside 198.18.0.0/15 via the timer ${timer.address}`,
+        `forwarding: router ${s.name} has no vrlab route (proto 198) inside 198.18.0.0/15 via the timer ${timer.address} ` +
+          `to send to (${kv.routes} vrlab routes, ${lab.length} in the lab range, ${viaTimer} of them via the timer)`,
       );
     }
-    const got = (await ctx.run(s.exec, routeGetScript(dst), { timeoutMs: 30_000 })).stdout;
-    if (routeGetVia(got) !== timer.address)
-      throw new Error(`forwarding: router ${s.name} routes ${dst} as ${got.trim()}, not via the timer`);
-    out.push({ system: s, mac: parseIpLinkJson(kv.link ?? "", dev).mac, dst, routes: Number(kv.routes) });
+    const got = parseRouteGets(
+      (await ctx.run(s.exec, routeGetScript(), { timeoutMs: 60_000, stdin: routeGetBatch(destinations) }))
+        .stdout,
+    );
+    const astray = destinations.filter((d) => got.get(d) !== timer.address);
+    if (astray.length > 0) {
+      const shown = astray.slice(0, 3).map((d) => `${d} via ${got.get(d) ?? "(none)"}`);
+      throw new Error(
+        `forwarding: router ${s.name} routes ${astray.length} destination(s) not via the timer ${timer.address}: ${shown.join(", ")}`,
+      );
+    }
+    const mac = parseIpLinkJson(kv.link ?? "", dev).mac;
+    out.push({ system: s, mac, destinations, routes: Number(kv.routes), viaTimer });
   }
   return out;
 }
@@ -114,6 +140,14 @@ export const forwarding: BenchmarkModule<ForwardingOptions> = {
         description: "forwarding: Ethernet frame, FCS included.",
       },
       durationS: { type: "integer", minimum: 1, maximum: 3600, default: 10, description: "Seconds per run." },
+      destinations: {
+        type: "integer",
+        minimum: 1,
+        maximum: 4096,
+        default: DEFAULT_DESTINATIONS,
+        description:
+          "forwarding: destinations per router, spread evenly over its vrlab routes inside 198.18.0.0/15 via the timer, one address in each; the generator cycles over them, so every packet is looked up across the table.",
+      },
       routingTables: {
         type: "array",
         items: { $ref: "#/definitions/name" },
@@ -136,20 +170,20 @@ export const forwarding: BenchmarkModule<ForwardingOptions> = {
     const problem = sweepProblem(o.sweep, all.length, "routers");
     if (problem) throw new Error(`forwarding: ${problem}`);
     const { generator: gen, timer } = ctx.lab;
-    const routers = await inspect(ctx, all.slice(0, Math.max(...o.sweep)));
+    const routers = await inspect(
+      ctx,
+      all.slice(0, Math.max(...o.sweep)),
+      o.destinations ?? DEFAULT_DESTINATIONS,
+    );
     const out: Sample[] = [];
     for (const n of o.sweep) {
       const used = routers.slice(0, n);
-      const config = trafgenConfig(
-        used.map((r, i) => ({
-          dstMac: r.mac,
-          srcIp: gen.address,
-          dstIp: r.dst,
-          srcPort: FIRST_SRC_PORT + i,
-          dstPort: DST_PORT,
-        })),
-        o.frameBytes,
-      );
+      const frames = forwardingFrames(used, {
+        srcIp: gen.address,
+        firstSrcPort: FIRST_SRC_PORT,
+        dstPort: DST_PORT,
+      });
+      const config = trafgenConfig(frames, o.frameBytes);
       ctx.progress(`forwarding: ${o.offeredPps} p/s over ${n} router${n > 1 ? "s" : ""}, ${o.durationS} s`);
       // The timer's background (ARP, neighbour discovery on its bridge) over one idle second, for the record.
       const idle = await counters(ctx, timer.exec, timer.ifname);
@@ -172,7 +206,9 @@ export const forwarding: BenchmarkModule<ForwardingOptions> = {
       const offeredPps = counterDelta(g.before, g.after, "txPackets") / sendS;
       const forwardedPps = rxDelta(before, after) / sendS;
       const shortfall = offeredPps < SHORTFALL * o.offeredPps;
-      const params = { routers: n };
+      // The table size joins the parameters when the routers share it: the report plots rate against it.
+      const sizes = new Set(used.map((r) => r.routes));
+      const params = { routers: n, ...(sizes.size === 1 ? { routes: used[0].routes } : {}) };
       const metadata = {
         askedPps: o.offeredPps,
         frameBytes: o.frameBytes,
@@ -184,8 +220,10 @@ export const forwarding: BenchmarkModule<ForwardingOptions> = {
         timerBackgroundPps: rxDelta(idle, before) / seconds(idle, before),
         timerWindowS: seconds(before, after),
         routers: used.map((r) => r.system.name).join(","),
-        destinations: used.map((r) => r.dst).join(","),
+        destinations: used.map((r) => r.destinations.length).join(","),
         routes: used.map((r) => r.routes).join(","),
+        labRoutesViaTimer: used.map((r) => r.viaTimer).join(","),
+        firstDestinations: used.map((r) => r.destinations[0]).join(","),
         stoppedByTimeout: g.exitCode === 124,
         shortfall,
       };

@@ -3,6 +3,7 @@
 // view is built and rendered (cli/render.ts) without a kernel, so both are golden-tested.
 import { type GuestPlan, type LabPlan, type PortPlan } from "../components/plan";
 import { CPU_PERIOD_US } from "../drivers/cgroup";
+import { routeCount } from "../drivers/routes";
 import { ETHERNET_EXTRA, tcRateText } from "../drivers/shaping";
 import {
   type AddressView,
@@ -66,7 +67,7 @@ function guestOf(f: Facts, g: GuestPlan): MachineView {
     ...{ name: g.name, kind: "guest", role: g.role, ns: g.kernel, state: f.presence(g.kernel), drift: [] },
     addresses: g.ports.map((p) => f.address(f.ns(p.ns), p.ifname, p.address)),
     limits: { vcpus: g.vcpus, memoryMiB: g.memoryMiB, cgroup },
-    routes: g.routes ? { planned: g.routes.spec.count, found: f.ns(g.kernel)?.routes } : undefined,
+    routes: g.routes ? { planned: routeCount(g.routes.spec), found: f.ns(g.kernel)?.routes } : undefined,
   };
 }
 

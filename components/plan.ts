@@ -1,10 +1,11 @@
 // The experiment as kernel objects: which namespaces, bridges, veth pairs, shaped links and routing
 // tables a stack owns, with their names on the host. Plain data from a pure function, so the topology
 // can be reviewed (and golden-tested) apart from the code that makes it real.
-import { formatPrefix, parseCidr, prefixSize } from "../config/addr";
-import { type Experiment, type Machine } from "../config/model";
+import { formatPrefix, parseCidr } from "../config/addr";
+import { type Experiment, type Machine, type RoutingTable } from "../config/model";
 import { hostEndName, ifaceName, kernelName, ownerTag } from "../config/names";
-import { type RouteSpec } from "../drivers/routes";
+import { DEFAULT_DESTINATIONS } from "../config/tables";
+import { type TableSpec, tableDigest, tableLines, tableRoutes } from "../drivers/table";
 
 export interface PortPlan {
   /** The end in the server's stack, enslaved to `bridge`. */
@@ -24,7 +25,8 @@ export interface GuestPlan {
   vcpus: number;
   memoryMiB: number;
   ports: PortPlan[];
-  routes?: { table: string; spec: RouteSpec };
+  /** The table's spec (addresses as CIDR strings) and the digest of the routes it stands for. */
+  routes?: { table: string; spec: TableSpec; digest: string };
 }
 
 export interface MachinePlan {
@@ -44,27 +46,57 @@ export interface LabPlan {
   machines: MachinePlan[];
 }
 
-function connectedRanges(e: Experiment): [number, number][] {
+/** The lab's connected subnets, as CIDRs: no route may touch them. */
+function connectedSubnets(e: Experiment): string[] {
   const cidrs = [
     ...e.bridges.flatMap((b) => (b.address ? [b.address] : [])),
     ...e.guests.flatMap((g) => g.interfaces.map((f) => f.address)),
     ...[e.timer, e.generator].flatMap((m) => (m.nic.address ? [m.nic.address] : [])),
   ];
-  const unique = new Map(cidrs.map((c) => parseCidr(c).prefix).map((p) => [formatPrefix(p), p]));
-  return [...unique.values()].map((p) => [p.net, p.net + prefixSize(p)]);
+  return [...new Set(cidrs.map((c) => formatPrefix(parseCidr(c).prefix)))];
+}
+
+/** A table's spec as the linux:Routes resource keeps it, and the digest of its routes. */
+export function tablePlan(t: RoutingTable, skip: string[]): { spec: TableSpec; digest: string } {
+  const { routes, via } = t;
+  if (t.file) {
+    const spec = { form: "file", file: t.file.path, sha256: t.file.sha256, routes, via, skip } as const;
+    return { spec, digest: t.file.digest }; // load read the file and hashed its table
+  }
+  const g = t.generate;
+  if (!g) throw new Error(`routing table ${t.name} has neither generate nor file`);
+  const spec: TableSpec =
+    "seed" in g
+      ? {
+          form: "generated",
+          seed: g.seed,
+          routes,
+          destinations: g.destinations ?? {
+            within: DEFAULT_DESTINATIONS.within,
+            routes: Math.min(routes, DEFAULT_DESTINATIONS.routes),
+          },
+          via,
+          skip,
+        }
+      : { form: "block", within: g.within, prefixLength: g.prefixLength, routes, via, skip };
+  return { spec, digest: tableDigest(tableLines(tableRoutes(spec))) };
 }
 
 export function planLab(e: Experiment, owner: string): LabPlan {
   const local = e.server.connection.kind === "local";
   const bridgeKernel = new Map(e.bridges.map((b) => [b.name, ifaceName(owner, b.name)]));
   const br = (name: string): string => bridgeKernel.get(name) ?? name; // references are validated
-  const tables = new Map(e.routingTables.map((t) => [t.name, t]));
-  const skip = connectedRanges(e);
+  const skip = connectedSubnets(e);
+  // Each table is generated (and digested) once, however many guests use it.
+  const tables = new Map<string, GuestPlan["routes"]>();
+  const routesOf = (name: string): GuestPlan["routes"] => {
+    const t = e.routingTables.find((x) => x.name === name);
+    if (t && !tables.has(name)) tables.set(name, { table: name, ...tablePlan(t, skip) });
+    return tables.get(name);
+  };
 
   const guests = e.guests.map((g): GuestPlan => {
     const kernel = kernelName(owner, g.name);
-    const table = g.routingTable ? tables.get(g.routingTable) : undefined;
-    const within = table?.generate ? parseCidr(table.generate.within).prefix : undefined;
     return {
       name: g.name,
       kernel,
@@ -78,19 +110,7 @@ export function planLab(e: Experiment, owner: string): LabPlan {
         ifname: f.name,
         address: f.address,
       })),
-      routes:
-        table?.generate && within
-          ? {
-              table: table.name,
-              spec: {
-                start: within.net,
-                prefixLength: table.generate.prefixLength,
-                count: table.routes,
-                via: table.via,
-                skip,
-              },
-            }
-          : undefined,
+      routes: g.routingTable ? routesOf(g.routingTable) : undefined,
     };
   });
 

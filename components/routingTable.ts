@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type RoutingTable as TableModel } from "../config/model";
-import { type RouteSpec } from "../drivers/routes";
+import { type RoutesParams } from "../drivers/routes";
 import { Scripted } from "../drivers/scripted";
 import { type ServerHost } from "../drivers/types";
 
@@ -8,12 +8,12 @@ export interface RoutingTableArgs {
   /** The table as the experiment gives it (recorded for the stack's reader). */
   spec?: TableModel;
   /** Where and what to install; omitted when the hypervisor has no driver (preview only). */
-  routes?: { host: ServerHost; ns: string; spec: RouteSpec };
+  routes?: { host: ServerHost } & Required<RoutesParams>;
 }
 
 /**
- * A guest's routing table of generated routes (the seed's 1k / 10k / 100k), installed with one
- * `ip -batch` run. State keeps the route count and a digest, never the routes.
+ * A guest's routing table, from 1 to 1,000,000 routes, installed and changed by difference in one
+ * `ip -batch` run. State keeps the spec, the route count and a digest, never the routes.
  */
 export class RoutingTable extends pulumi.ComponentResource {
   public readonly count?: pulumi.Output<string>;
@@ -21,15 +21,12 @@ export class RoutingTable extends pulumi.ComponentResource {
   constructor(name: string, args: RoutingTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vrlab:lab:RoutingTable", name, {}, opts);
     if (args.routes) {
-      const { host, ns, spec } = args.routes;
+      const { host, ns, spec, digest } = args.routes;
+      const params: Required<RoutesParams> = { ns, spec: { ...spec }, digest };
       const routes = new Scripted(
         "linux:Routes",
         `${name}-routes`,
-        {
-          target: host.target,
-          auth: host.auth,
-          params: { ns, spec: { ...spec } },
-        },
+        { target: host.target, auth: host.auth, params: { ...params } },
         { parent: this },
       );
       this.count = routes.observed.apply((o) => o?.count);

@@ -168,7 +168,9 @@ export class Testbed extends pulumi.ComponentResource {
           `${name}-${g.name}-${g.routes.table}`,
           {
             spec: table,
-            routes: made ? { host, ns: made.routesNs, spec: g.routes.spec } : undefined,
+            routes: made
+              ? { host, ns: made.routesNs, spec: g.routes.spec, digest: g.routes.digest }
+              : undefined,
           },
           { parent: node, dependsOn: made?.ready ?? [] },
         );

@@ -90,7 +90,8 @@ export function checkAddresses(e: Experiment): Problem[] {
   // Generated routes skip every prefix that touches a connected subnet, so they never shadow a host.
   const connected = [...new Map(subnets.map((x) => [formatPrefix(x.prefix), x.prefix])).values()];
   e.routingTables.forEach((t, i) => {
-    if (!t.generate) return;
+    // The contiguous form; tables.ts checks the realistic one and files.
+    if (!t.generate || !("within" in t.generate)) return;
     const { prefix } = parseCidr(t.generate.within);
     const path = `routingTables[${i}].generate`;
     const len = t.generate.prefixLength;
@@ -158,42 +159,56 @@ export function checkSubnets(e: Experiment): Problem[] {
   return out;
 }
 
+/** Every connected subnet (a valid address's prefix), once: what no route may touch. */
+export function connectedCidrs(e: Experiment): string[] {
+  return [...new Set(addressesOf(e).map((a) => formatPrefix(parseCidr(a.cidr).prefix)))];
+}
+
 /**
- * A table's next hop must be on a subnet of every guest that installs it, and not that guest's own
- * address or a subnet's network or broadcast address: the kernel refuses such routes midway through `up`.
+ * Why `hop` cannot be a next hop of table `table`: it must be in the lab range, on a subnet of every
+ * guest that installs the table, and not that guest's own address or a subnet's network or broadcast
+ * address (the kernel refuses such routes midway through `up`).
  */
-export function checkNextHops(e: Experiment): Problem[] {
-  const out: Problem[] = [];
-  e.routingTables.forEach((t, ti) => {
-    const path = `routingTables[${ti}].via`;
-    if (typeof t.via !== "string" || !IPV4.test(t.via)) return;
-    const via = ipToInt(t.via);
-    const unreachable: string[] = [];
-    e.guests.forEach((g, gi) => {
-      if (g.routingTable !== t.name || !g.interfaces.every((f) => CIDR.test(f.address))) return;
-      const nics = g.interfaces.map((f) => parseCidr(f.address));
-      const own = nics.findIndex((n) => n.addr === via);
-      const subnet = nics.map((n) => n.prefix).find((p) => contains(p, { net: via, len: 32 }));
-      const edge = subnet && isEdge(via, subnet);
-      if (own >= 0)
-        out.push({
-          path,
-          message: `guest ${quoted(g.name)} installs this table, and ${t.via} is its own address (guests[${gi}].interfaces[${own}].address)`,
-        });
-      else if (!subnet) unreachable.push(quoted(g.name));
-      else if (edge)
-        out.push({
-          path,
-          message: `guest ${quoted(g.name)} installs this table, and ${t.via} is the ${edge} address of its subnet ${formatPrefix(subnet)}`,
-        });
-    });
-    if (unreachable.length > 0) {
-      const one = unreachable.length === 1;
-      out.push({
-        path,
-        message: `${one ? "guest" : "guests"} ${unreachable.join(", ")} install${one ? "s" : ""} this table, but next hop ${t.via} is on none of ${one ? "its" : "their"} subnets: a next hop must be directly reachable`,
-      });
-    }
+export function nextHopProblems(e: Experiment, table: string, hop: string): string[] {
+  const via = ipToInt(hop);
+  if (!contains(LAB_PREFIX, { net: via, len: 32 }))
+    return [`next hop ${hop} is outside the lab range ${LAB_RANGE}: lab traffic would leave the lab`];
+  const out: string[] = [];
+  const unreachable: string[] = [];
+  e.guests.forEach((g, gi) => {
+    if (g.routingTable !== table || !g.interfaces.every((f) => CIDR.test(f.address))) return;
+    const nics = g.interfaces.map((f) => parseCidr(f.address));
+    const own = nics.findIndex((n) => n.addr === via);
+    const subnet = nics.map((n) => n.prefix).find((p) => contains(p, { net: via, len: 32 }));
+    const edge = subnet && isEdge(via, subnet);
+    if (own >= 0)
+      out.push(
+        `guest ${quoted(g.name)} installs this table, and ${hop} is its own address (guests[${gi}].interfaces[${own}].address)`,
+      );
+    else if (!subnet) unreachable.push(quoted(g.name));
+    else if (edge)
+      out.push(
+        `guest ${quoted(g.name)} installs this table, and ${hop} is the ${edge} address of its subnet ${formatPrefix(subnet)}`,
+      );
   });
+  if (unreachable.length > 0) {
+    const one = unreachable.length === 1;
+    out.push(
+      `${one ? "guest" : "guests"} ${unreachable.join(", ")} install${one ? "s" : ""} this table, but next hop ${hop} is on none of ${one ? "its" : "their"} subnets: a next hop must be directly reachable`,
+    );
+  }
   return out;
+}
+
+/** Each of a table's next hops (`via`, one or a list) passes nextHopProblems. */
+export function checkNextHops(e: Experiment): Problem[] {
+  return e.routingTables.flatMap((t, ti) =>
+    (Array.isArray(t.via) ? t.via : []).flatMap((hop, j) => {
+      if (typeof hop !== "string" || !IPV4.test(hop)) return [];
+      const path = `routingTables[${ti}].via${t.via.length > 1 ? `[${j}]` : ""}`;
+      const first = t.via.indexOf(hop);
+      if (first < j) return [{ path, message: `${hop} repeats via[${first}]` }];
+      return nextHopProblems(e, t.name, hop).map((message) => ({ path, message }));
+    }),
+  );
 }

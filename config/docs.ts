@@ -24,6 +24,12 @@ export interface Schema extends Partial<Record<Text, string> & Record<keyof type
   oneOf?: Schema[];
   anyOf?: Schema[];
   discriminator?: { propertyName: string };
+  /** Draft-07 dependencies; the array form (`a` needs `b`) shows in the Required column. */
+  dependencies?: Record<string, string[] | Schema>;
+  /** A value of either of two types: `then` when it is what `if` says, `else` otherwise. */
+  if?: Schema;
+  then?: Schema;
+  else?: Schema;
   definitions?: Record<string, Schema>;
 }
 
@@ -79,6 +85,7 @@ export function fieldSections(schema: object): Section[] {
 
   function typeOf(s: Schema): string {
     const f = flat(s);
+    if (f.then && f.else) return `${typeOf(f.then)} or ${typeOf(f.else)}`;
     const name = refName(s);
     const named = name !== undefined && isFormat(def(name));
     if (named) formats.add(name);
@@ -126,8 +133,21 @@ export function fieldSections(schema: object): Section[] {
     // Variants that only require fields are alternative forms: "exactly one of file, url".
     const forms = variants.every((v) => !v.properties) ? variants.flatMap((v) => v.required ?? []) : [];
     const formNote = `${s.oneOf ? "exactly" : "at least"} one of ${forms.map(code).join(", ")}`;
+    // A field another field needs is required with it: "with `generate`".
+    const needers = (name: string): string[] =>
+      Object.entries(s.dependencies ?? {}).flatMap(([k, v]) =>
+        Array.isArray(v) && v.includes(name) ? [k] : [],
+      );
+    const requiredOf = (name: string): string =>
+      required.has(name)
+        ? "yes"
+        : forms.includes(name)
+          ? formNote
+          : needers(name).length > 0
+            ? `with ${needers(name).map(code).join(", ")}`
+            : "no";
     for (const [name, p] of Object.entries(s.properties ?? {}))
-      field(rows, join(path, name), p, required.has(name) ? "yes" : forms.includes(name) ? formNote : "no");
+      field(rows, join(path, name), p, requiredOf(name));
     for (const [pattern, p] of Object.entries(s.patternProperties ?? {}))
       field(rows, join(path, "<key>"), p, "no", `, key matching ${code(pattern)}`);
     if (forms.length > 0 || variants.length === 0) return;

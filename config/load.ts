@@ -1,4 +1,5 @@
 // YAML stack file → validated experiment and settings, or every problem at once with its path and line.
+import * as path from "node:path";
 import { LineCounter, parseDocument, isMap, isScalar, type Document } from "yaml";
 import { credentialProblems } from "./connections";
 import { ExperimentConfigError, pathString, type ConfigProblem, type Problem } from "./errors";
@@ -14,6 +15,7 @@ import {
 import { schema, schemaProblems } from "./schema";
 import { GUEST_KINDS, SEMANTIC_CHECKS } from "./semantic";
 import { checkSettings, SETTING_KEYS, type Settings } from "./settings";
+import { loadTableFiles, resolveTable } from "./tables";
 
 export const EXPERIMENT_KEY = "vrlab:experiment";
 const ROOT = ["config", EXPERIMENT_KEY];
@@ -132,7 +134,7 @@ export function resolve(raw: RawExperiment): Experiment {
       memoryMiB: g.memoryMiB ?? host.memoryMiB,
       diskGiB: g.diskGiB ?? host.diskGiB,
     })),
-    routingTables: raw.routingTables ?? [],
+    routingTables: (raw.routingTables ?? []).map(resolveTable),
     timer: machine(raw.timer),
     generator: machine(raw.generator),
     benchmarks: (raw.benchmarks ?? []).map(
@@ -146,7 +148,11 @@ export interface LoadOptions {
   deploy: boolean;
   /** `<project>-<stack>`, when known: the run directory's length depends on it. */
   owner?: string;
+  /** Where relative routing-table files are read from: the project directory (Pulumi.yaml's), by default this one's. */
+  projectDir?: string;
 }
+
+const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** What the program runs on: the experiment and the other vrlab settings, all validated. */
 export interface StackConfig extends Settings {
@@ -178,7 +184,10 @@ export function loadStack(stack: StackFile, opts: LoadOptions): StackConfig {
     }
   }
   if (experiment) {
+    // First: it reads the tables' files and fills in their counts and digests.
+    const readFiles = (e: Experiment): Problem[] => loadTableFiles(e, opts.projectDir ?? PROJECT_DIR);
     const checks = [
+      readFiles,
       ...SEMANTIC_CHECKS,
       ...(opts.deploy ? [(e: Experiment) => credentialProblems(e, stack.secureKeys)] : []),
     ];
@@ -186,7 +195,9 @@ export function loadStack(stack: StackFile, opts: LoadOptions): StackConfig {
       let found: Problem[] = [];
       try {
         found = check(experiment);
-      } catch {
+      } catch (err) {
+        // A table file left unread would be deployed unchecked: that is no shape to pass over.
+        if (check === readFiles && problems.length === 0) throw err;
         continue; // A shape the schema already rejected; its problem is reported.
       }
       for (const p of found) add(segmentsOf(p.path), p);
@@ -195,7 +206,10 @@ export function loadStack(stack: StackFile, opts: LoadOptions): StackConfig {
   if (problems.length > 0 || !experiment) {
     problems.sort(
       (a, b) =>
-        (a.line ?? 0) - (b.line ?? 0) || a.path.localeCompare(b.path) || a.message.localeCompare(b.message),
+        (a.line ?? 0) - (b.line ?? 0) ||
+        a.path.localeCompare(b.path) ||
+        // Numeric: a file's line 9 before its line 17.
+        a.message.localeCompare(b.message, "en", { numeric: true }),
     );
     throw new ExperimentConfigError(stack.file, problems);
   }

@@ -78,11 +78,36 @@ export interface Guest {
   interfaces: GuestInterface[];
 }
 
+/** Consecutive /prefixLength prefixes carved from a lab block (the paper's tables). */
+export interface BlockGenerate {
+  within: string;
+  prefixLength: number;
+}
+/** A realistic table drawn from a seed; load fills in the default destinations. */
+export interface SeedGenerate {
+  seed: number;
+  destinations?: { within: string; routes: number };
+}
+
+/** Exactly one of `generate` and `file`. */
 export interface RoutingTable {
   name: string;
+  /** For a file table, the file's number of routes (load fills it in when the YAML omits it). */
   routes: number;
-  via: string;
-  generate: { within: string; prefixLength: number };
+  /** The YAML takes one address or a list; the model always has a list. */
+  via: string[];
+  generate?: BlockGenerate | SeedGenerate;
+  /** A prefix list read and checked at load: path as written, sha256 of its bytes, digest of its table. */
+  file?: { path: string; sha256: string; digest: string };
+}
+
+/** A routing table as written. */
+export interface RawRoutingTable {
+  name: string;
+  routes?: number;
+  via: string | string[];
+  generate?: BlockGenerate | SeedGenerate;
+  file?: string;
 }
 
 /** One benchmark, its kind's defaults resolved (the schema's union has a branch per kind). */
@@ -120,6 +145,6 @@ export type RawGuest = Omit<Guest, "kind" | "vcpus" | "memoryMiB" | "diskGiB"> &
 export interface RawExperiment extends Omit<Experiment, "guests" | "routingTables" | "benchmarks"> {
   defaults?: Resources;
   guests: RawGuest[];
-  routingTables?: RoutingTable[];
+  routingTables?: RawRoutingTable[];
   benchmarks?: Benchmark[];
 }

@@ -38,6 +38,7 @@ export function stackConfig(projectDir: string): StackConfig {
     loaded = loadStack(parsed, {
       deploy: !pulumi.runtime.isDryRun(),
       owner: `${pulumi.getProject()}-${stack}`,
+      projectDir, // where a table's `file` is read from, as the providers do (their cwd)
     });
   } catch (e) {
     if (e instanceof ExperimentConfigError) throw new pulumi.RunError(e.message);

@@ -80,6 +80,7 @@ export function schemaProblems(raw: unknown): { at: (string | number)[]; problem
   // all; a discriminated union validates only its kind's branch, whose errors are the real ones.
   const oneOfAt = new Set(errors.filter((e) => e.keyword === "oneOf").map((e) => e.instancePath));
   for (const e of errors) {
+    if (e.keyword === "if") continue; // "must match then schema": the branch's own errors say what
     if (e.keyword === "required" && e.schemaPath.includes("/oneOf/") && oneOfAt.has(e.instancePath)) continue;
     const { at, message } = sentence(e);
     const key = `${JSON.stringify(at)} ${message}`;

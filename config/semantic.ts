@@ -5,6 +5,7 @@ import { checkHostKeys } from "./connections";
 import { bare, quoted, type Problem } from "./errors";
 import { hostEndName, ifaceName, ownedPrefix } from "./names";
 import { type Experiment, type GuestKind, type Hypervisor, type Machine } from "./model";
+import { checkSeededTables } from "./tables";
 
 export type { Problem } from "./errors";
 
@@ -209,6 +210,7 @@ export const SEMANTIC_CHECKS = [
   checkAddresses,
   checkSubnets,
   checkNextHops,
+  checkSeededTables,
   checkHostKeys,
   checkCapacity,
   checkGuestKinds,

@@ -6,7 +6,7 @@
 import { claimsScripts } from "./claims";
 import { cgroupScripts } from "./cgroup";
 import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts, type Rendered } from "./linux";
-import { routeBatch, routesScripts } from "./routes";
+import { type RoutesParams, routesScripts, wantedText } from "./routes";
 import { shapingScripts } from "./shaping";
 import { workspaceScripts } from "./workspace";
 
@@ -31,7 +31,11 @@ export const KINDS: Readonly<Record<string, ScriptedKind<Record<string, unknown>
   "linux:NicPort": kind({ render: nicPortScripts, identity: ["srv", "nic"] }),
   "linux:Port": kind({ render: portScripts, identity: ["srv", "hostEnd", "ns", "ifname"] }),
   "linux:Shaping": kind({ render: shapingScripts, identity: ["ns", "dev"] }),
-  "linux:Routes": kind({ render: routesScripts, identity: ["ns"], stdin: (p) => routeBatch(p.spec) }),
+  "linux:Routes": kind<RoutesParams>({
+    render: routesScripts,
+    identity: ["ns"],
+    stdin: (p) => wantedText(p.spec),
+  }),
 });
 
 /** The kind of a type token, or an error naming the kinds there are. */

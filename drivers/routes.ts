@@ -1,81 +1,125 @@
-// Generated routing tables (the seed's 1k / 10k / 100k routes). The route list is derived from a
-// small spec when the script runs, and only its count and digest are kept in state.
-import { createHash } from "node:crypto";
+// A guest's routing table (drivers/table.ts says which routes a spec stands for). State keeps the
+// spec, the count and the digest, never the routes. Apply reads the wanted `dest via` lines on stdin
+// and changes only the difference through one `ip -batch`: replaces first, deletes last, no flush,
+// so the guest never has an empty or partial table.
 import { arg, check } from "../remote/shell";
 import { type Rendered } from "./linux";
 import { script } from "./render";
+import { routeLine, type TableSpec, tableDigest, tableLines, tableRoutes } from "./table";
 
-/** Routes vrlab installs carry this protocol number, so flush and count touch only them. */
+/** Routes vrlab installs carry this protocol number, so apply, read and delete touch only them. */
 export const ROUTE_PROTO = 198;
 
-export interface RouteSpec {
-  /** First network address, as an unsigned 32-bit number. */
-  start: number;
-  prefixLength: number;
-  count: number;
-  /** Next hop, dotted quad. */
-  via: string;
-  /** [from, to) address ranges no route may touch (the guest's connected subnets). */
-  skip: [number, number][];
+export interface RoutesParams {
+  ns: string;
+  spec: TableSpec;
+  /** Digest of the wanted table, computed by the program; stacks made before it had none. */
+  digest?: string;
 }
 
-function ip(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
+/** How many routes a spec stands for. */
+export const routeCount = (s: TableSpec): number => ("form" in s ? s.routes : s.count);
 
-/** Destinations in address order, skipping prefixes that touch a connected subnet; as `ip route` prints them. */
-export function routeDestinations(s: RouteSpec): string[] {
-  const step = 2 ** (32 - s.prefixLength);
-  const out: string[] = [];
-  for (let n = s.start; out.length < s.count && n < 2 ** 32; n += step) {
-    if (s.skip.some(([lo, hi]) => n < hi && lo < n + step)) continue;
-    out.push(s.prefixLength === 32 ? ip(n) : `${ip(n)}/${s.prefixLength}`);
-  }
-  return out;
+const vias = (s: TableSpec): string[] => ("form" in s ? s.via : [s.via]);
+
+// The last spec's table, so generated once per process and operation (the provider renders an
+// object several times per operation); a 1M-route table takes seconds to generate.
+let memo: { key: string; text?: string; digest?: string } | undefined;
+
+function memoFor(spec: TableSpec): { text?: string; digest?: string } {
+  const key = JSON.stringify(spec);
+  if (memo?.key !== key) memo = { key }; // releases the last table first
+  return memo;
 }
 
 /**
- * `ip -batch` input that installs the table. Each line is a command to `ip`, so its values pass the
- * same allow-lists as shell values (remote/shell.ts): a newline in one could not add a command.
+ * apply's stdin: the wanted `dest via` lines, in no particular order (apply needs none). Every
+ * destination and next hop passes the shell allow-lists (remote/shell.ts), as `ip -batch` input
+ * must: a newline in a value could otherwise add a command.
  */
-export function routeBatch(s: RouteSpec): string {
-  const via = check("ipv4", s.via, "via");
-  const kind = s.prefixLength === 32 ? "ipv4" : "ipv4cidr"; // `ip route` prints /32 routes bare
-  return routeDestinations(s)
-    .map((d) => `route replace ${check(kind, d, "route")} via ${via} proto ${ROUTE_PROTO}\n`)
-    .join("");
+export function wantedText(spec: TableSpec): string {
+  const m = memoFor(spec);
+  if (m.text !== undefined) return m.text;
+  const routes = tableRoutes(spec);
+  const lines = new Array<string>(routes.length);
+  const hops = new Set<string>();
+  for (let i = 0; i < routes.length; i++) {
+    const line = routeLine(routes[i]);
+    const sp = line.indexOf(" ");
+    const dest = line.slice(0, sp);
+    const via = line.slice(sp + 1);
+    check(dest.includes("/") ? "ipv4cidr" : "ipv4", dest, "route");
+    if (!hops.has(via)) hops.add(check("ipv4", via, "via"));
+    lines[i] = line;
+  }
+  m.text = lines.length > 0 ? `${lines.join("\n")}\n` : "";
+  return m.text;
 }
 
-/** What the read script prints as `digest`: the sorted `dest via` lines, hashed. */
-export function routeDigest(s: RouteSpec): string {
-  const lines = routeDestinations(s)
-    .map((d) => `${d} ${s.via}`)
-    .sort();
-  return createHash("sha256")
-    .update(lines.map((l) => `${l}\n`).join(""))
-    .digest("hex")
-    .slice(0, 16);
+/** The digest read prints for a spec's table; the program passes it in params, old stacks did not. */
+export function wantedDigest(spec: TableSpec): string {
+  const m = memoFor(spec);
+  m.digest ??= tableDigest(tableLines(tableRoutes(spec)));
+  return m.digest;
 }
 
-export function routesScripts(p: { ns: string; spec: RouteSpec }): Rendered {
-  check("ipv4", p.spec.via, "via"); // refused when the program renders, not midway through `up`
+/** Both at once (the program and tests; the provider needs only one of them per operation). */
+export function wantedTable(spec: TableSpec): { text: string; digest: string } {
+  return { text: wantedText(spec), digest: wantedDigest(spec) };
+}
+
+// The current routes as `ip route` prints them, a line `--`, then the wanted `dest via` lines.
+const BOTH = `both() { ip -n "$NS" route show proto "$PROTO" </dev/null; echo --; cat; }`;
+
+// The difference as `ip -batch` commands. A wanted route that is missing or has another next hop is
+// replaced as it streams in; the routes not wanted (those at another metric too) are deleted once
+// all are in. Input cut short (or a listing that failed) deletes nothing and fails the batch.
+// A current line is `[type] dest [via V] ... [metric M]`; a multipath route's nexthop lines are
+// indented. A typed route has no next hop here, so a wanted one is replaced with the wanted route.
+const DELTA = `delta() {
+  awk -v P="$PROTO" -v N="$COUNT" '
+    !sep && $0 == "--" { sep = 1; next }
+    !sep && /^[0-9a-z]/ { i = ($1 ~ /^[0-9]/ || $1 == "default") ? 1 : 2; v = ""; m = 0
+      for (j = i + 1; j < NF; j++) if ($j == "via") v = $(j + 1); else if ($j == "metric") m = $(j + 1)
+      if (m + 0) other[$i " proto " P " metric " m] = 1; else cur[$i] = (i == 1 ? v : "") }
+    !sep { next }
+    NF != 2 { bad = 1; exit }
+    { n++; if (!($1 in cur) || cur[$1] != $2) print "route replace " $1 " via " $2 " proto " P; delete cur[$1] }
+    END {
+      if (!sep) why = "the current routes could not be listed"
+      else if (bad) why = "wanted line " n + 1 " is not \\"dest via\\""
+      else if (n != N) why = "stdin held " n " of " N " wanted routes"
+      if (why != "") { print "vrlab: " why "; nothing deleted" | "cat 1>&2"; print "vrlab-incomplete"; exit 1 }
+      for (d in cur) print "route del " d " proto " P
+      for (o in other) print "route del " o }'
+}`;
+
+/** Scripts of a table; legacy params (no digest) get theirs from the spec, as before. */
+export function routesScripts(p: RoutesParams): Rendered {
+  const count = routeCount(p.spec);
+  // Refused when the program renders, not midway through `up`.
+  vias(p.spec).forEach((v, i) => check("ipv4", v, `via[${i}]`));
   const vars = { NS: arg("netns", p.ns), PROTO: arg("uint", ROUTE_PROTO) };
   return {
-    want: { count: String(p.spec.count), digest: routeDigest(p.spec) },
+    want: { count: String(count), digest: p.digest ?? wantedDigest(p.spec) },
     scripts: {
       apply: script(
-        vars,
+        { ...vars, COUNT: arg("uint", count) },
         `
-ip -n "$NS" route flush proto "$PROTO"
-ip -n "$NS" -batch -`,
+${BOTH}
+${DELTA}
+both | delta | ip -n "$NS" -batch -`,
       ),
       read: script(
         vars,
         `
 if [ ! -e "/run/netns/$NS" ]; then echo present=0; exit 0; fi
 echo present=1
-echo count=$(ip -n "$NS" route show proto "$PROTO" | wc -l)
-echo digest=$(ip -n "$NS" route show proto "$PROTO" | awk '{print $1, $3}' | LC_ALL=C sort | sha256sum | cut -c1-16)`,
+# One listing for both (1M routes take a second to list): awk passes the sorted lines on to be
+# hashed and prints their count on fd 3, the script's stdout (through cat: awks differ on /dev/fd).
+exec 3>&1
+counted() { awk '{ print } END { print "count=" NR | "cat 1>&3" }'; }
+echo digest=$(ip -n "$NS" route show proto "$PROTO" | awk '{print $1, $3}' | LC_ALL=C sort | counted | sha256sum | cut -c1-16)`,
       ),
       delete: script(
         vars,

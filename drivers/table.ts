@@ -144,14 +144,16 @@ export function parseTableFile(
 ): { routes: Route[]; problems: FileProblem[] } {
   const routes: Route[] = [];
   const problems: FileProblem[] = [];
-  const seen = new Map<number, number>(); // net*64+len → line
+  // Per length, the line of each prefix seen, keyed by its index among those of its length.
+  const seen = Array.from({ length: 33 }, () => new Map<number, number>());
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
-    const body = lines[i].replace(/#.*/, "").trim();
+    const hash = lines[i].indexOf("#");
+    const body = (hash < 0 ? lines[i] : lines[i].slice(0, hash)).trim();
     if (body === "") continue;
     const words = body.split(/\s+/);
-    const show = JSON.stringify(words[0]);
+    const show = (): string => JSON.stringify(words[0]);
     if (words.length > 2) {
       problems.push({ line, message: `expected "prefix [via]", found ${words.length} words` });
       continue;
@@ -165,28 +167,28 @@ export function parseTableFile(
       problems.push({
         line,
         message: hostBits
-          ? `${show} has host bits set (the network is ${formatIp(addr - (addr % size(l)))}/${l})`
-          : `${show} is not an IPv4 prefix (a.b.c.d/len or an address)`,
+          ? `${show()} has host bits set (the network is ${formatIp(addr - (addr % size(l)))}/${l})`
+          : `${show()} is not an IPv4 prefix (a.b.c.d/len or an address)`,
       });
       continue;
     }
     const via = words[1] ?? defaultVia;
     if (via === undefined) {
-      problems.push({ line, message: `${show} names no next hop, and the table has no via` });
+      problems.push({ line, message: `${show()} names no next hop, and the table has no via` });
       continue;
     }
-    if (parseIp(via) === undefined) {
+    if (words[1] !== undefined && parseIp(via) === undefined) {
       problems.push({ line, message: `next hop ${JSON.stringify(via)} is not an IPv4 address` });
       continue;
     }
-    const key = p.net * 64 + p.len;
-    const first = seen.get(key);
+    const key = p.net / size(p.len);
+    const first = seen[p.len].get(key);
     if (first !== undefined) {
       problems.push({ line, message: `${cidr(p)} repeats line ${first}` });
       continue;
     }
-    seen.set(key, line);
-    routes.push({ ...p, via });
+    seen[p.len].set(key, line);
+    routes.push({ net: p.net, len: p.len, via });
   }
   if (routes.length === 0 && problems.length === 0) problems.push({ line: 0, message: "has no routes" });
   if (routes.length > MAX_ROUTES)
@@ -246,6 +248,16 @@ export function generateRoutes(spec: GeneratedSpec): Route[] {
 
 /** Consecutive /prefixLength prefixes from `start`, skipping those touching `skip` ranges. */
 function block(start: number, len: number, count: number, skip: [number, number][], via: string[]): Route[] {
+  // A spec from state is data: a start or length that is not one refuses, rather than wrapping.
+  if (
+    !Number.isInteger(start) ||
+    start < 0 ||
+    start >= 2 ** 32 ||
+    !Number.isInteger(len) ||
+    len < 0 ||
+    len > 32
+  )
+    throw new Error(`no routes from ${String(start)}/${String(len)}: not an IPv4 prefix`);
   const step = size(len);
   const out: Route[] = [];
   for (let n = start; out.length < count && n < 2 ** 32; n += step) {

@@ -1,5 +1,6 @@
 // What every benchmark script shares: integer flags, medians, the machine it ran on, and a results
 // file written so that `prettier --check .` passes on it (results are committed).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -61,4 +62,17 @@ export async function writeResult(file: string, result: unknown): Promise<void> 
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const options = (await prettier.resolveConfig(file)) ?? {};
   fs.writeFileSync(file, await prettier.format(JSON.stringify(result), { ...options, parser: "json" }));
+}
+
+/** The commit measured, and whether tracked files differed from it (read only: no index refresh). */
+export function codeMeasured(): string {
+  const root = path.resolve(__dirname, "..");
+  const git = (args: string[]): string =>
+    spawnSync("git", ["--no-optional-locks", ...args], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 30_000,
+    }).stdout?.trim() ?? "";
+  const changed = git(["status", "--porcelain", "--untracked-files=no"]).split("\n").filter(Boolean).length;
+  return `${git(["rev-parse", "--short", "HEAD"]) || "unknown"}${changed ? ` + ${changed} changed file(s)` : ""}`;
 }

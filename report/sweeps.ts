@@ -1,5 +1,6 @@
 // Figs. 4(a) and 4(b): a sweep over the number of VMs or routers, as grouped bars of each system and
-// the aggregate at every point, with Jain's index and the offered rate drawn against them.
+// the aggregate at every point, with Jain's index and the offered rate drawn against them. A
+// forwarding benchmark that compares routing tables is drawn against table size (forwardingTables.ts).
 import {
   CONFIG,
   HEIGHT,
@@ -20,6 +21,7 @@ import {
   type Found,
   type Row,
 } from "./spec";
+import { forwardingTablesFigure } from "./forwardingTables";
 import { type StackResults } from "./types";
 
 // One x scale for a sweep's bars and lines (Jain's index, the offered rate), so their points line up,
@@ -76,6 +78,14 @@ function grouped(rows: Row[], xTitle: string, yTitle: string, yMax?: number) {
       ],
     },
   ];
+}
+
+/** " 130 kp/s of 64-byte frames", as the first result's options say; "" when they do not. */
+function offeredText(found: Found[]): string {
+  const o = found[0].b.options;
+  return typeof o.offeredPps === "number" && typeof o.frameBytes === "number"
+    ? ` ${o.offeredPps / 1000} kp/s of ${o.frameBytes}-byte frames`
+    : "";
 }
 
 /** Summaries of `metric` at each point of the swept parameter. */
@@ -155,9 +165,18 @@ export function fairnessFigure(inputs: StackResults[]): Figure | undefined {
   };
 }
 
+/**
+ * Fig. 4(b): forwarding against the number of routers, or, when a forwarding benchmark compared
+ * routing tables (one result per table, options.routingTable), against the tables' sizes.
+ */
 export function forwardingFigure(inputs: StackResults[]): Figure | undefined {
-  const found = find(inputs, (b) => b.kind === "forwarding");
-  if (found.length === 0) return undefined;
+  const all = find(inputs, (b) => b.kind === "forwarding");
+  if (all.length === 0) return undefined;
+  const compared = all.filter((f) => typeof f.b.options.routingTable === "string");
+  if (compared.length > 0) {
+    return forwardingTablesFigure(inputs, compared, all.length - compared.length, offeredText(compared));
+  }
+  const found = all;
   const multi = inputs.length > 1;
   const rows = sweep(found, multi, "forwarded rate", "routers");
   const offered = sweep(found, multi, "offered rate", "routers").map((r) => ({
@@ -165,13 +184,8 @@ export function forwardingFigure(inputs: StackResults[]): Figure | undefined {
     series: `offered (${r.series})`,
   }));
   const fails = failures(found);
-  const o = found[0].b.options;
-  const what =
-    typeof o.offeredPps === "number" && typeof o.frameBytes === "number"
-      ? ` ${o.offeredPps / 1000} kp/s of ${o.frameBytes}-byte frames`
-      : "";
   const notes = [
-    `The generator offers${what} (dashed); the external machine counts what is forwarded. Error bars: 95% CI.`,
+    `The generator offers${offeredText(found)} (dashed); the external machine counts what is forwarded. Error bars: 95% CI.`,
   ];
   const head = (lines: string[]) =>
     title(inputs, "Fig. 4(b) Forwarding: packet rate through virtual routers", lines);

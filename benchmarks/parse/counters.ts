@@ -1,8 +1,8 @@
 // What iproute2 says about a machine: an interface's MAC and counters (`ip -s -j link`), a router's
-// vrlab routes (`ip route show proto 198`, `ip route get`). The scripts that ask, and pure parsers of the
+// vrlab routes in the lab range (`ip route show proto 198 root 198.18.0.0/15`, `ip route get`). The scripts that ask, and pure parsers of the
 // answers; the output is recorded in test/fixtures/trafgen/ and checked by test/unit/netbench.test.ts.
 import { script } from "../../remote/script";
-import { arg } from "../../remote/shell";
+import { arg, check } from "../../remote/shell";
 
 /** One interface as `ip -s -j link` describes it: its MAC and its 64-bit packet counters. */
 export interface LinkCounters {
@@ -97,7 +97,11 @@ echo "link=$link"`,
   );
 }
 
-/** The router's interface (MAC, counters), whether it forwards, and its first vrlab routes. */
+/**
+ * The router's interface (MAC, counters), whether it forwards, how many vrlab routes it has, and
+ * those inside 198.18.0.0/15 (`root`: prefixes within it), the only ones lab traffic may be sent to.
+ * Of a generated table that is its lab destinations (256 by default): never the whole table.
+ */
 export function routerInspectScript(dev: string): string {
   return script(
     { DEV: arg("ifname", dev) },
@@ -107,13 +111,30 @@ echo "link=$link"
 echo "forwarding=$(cat /proc/sys/net/ipv4/ip_forward)"
 echo "routes=$(ip route show proto 198 | wc -l)"
 echo "--- routes ---"
-ip route show proto 198 | head -n 256`,
+ip route show proto 198 root 198.18.0.0/15`,
   );
 }
 
-/** `ip route get DST` in the router: the route the kernel really takes, longest prefix and all. */
-export const routeGetScript = (dst: string): string =>
-  script({ DST: arg("ipv4", dst) }, 'ip -o route get "$DST"');
+/**
+ * `ip -o -batch -` input asking the route the kernel really takes to each destination (longest
+ * prefix and all). Each line is a command to `ip`, so every address is checked first.
+ */
+export function routeGetBatch(destinations: readonly string[]): string {
+  return destinations.map((d) => `route get ${check("ipv4", d, "destination")}\n`).join("");
+}
+
+/** Runs routeGetBatch's lines (stdin) in the router, one answer a line. */
+export const routeGetScript = (): string => script({}, "ip -o -batch -");
+
+/** The next hop of each destination in routeGetScript's answer; undefined for a connected one. */
+export function parseRouteGets(text: string): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const line of text.split("\n").filter((l) => l.trim() !== "")) {
+    const dst = /^(\d+\.\d+\.\d+\.\d+) /.exec(line)?.[1];
+    if (dst) out.set(dst, routeGetVia(line));
+  }
+  return out;
+}
 
 /** One vrlab route (`ip route show proto 198`), as the destination and next hop it names. */
 export interface Route {

@@ -1,6 +1,7 @@
-// netsniff-ng's trafgen, for the forwarding benchmark: the packet config it sends (one UDP frame per
-// router, selected round robin), the script that runs it between two counter readings, and its report. Pure functions; trafgen 0.6.8's output is recorded in
-// test/fixtures/trafgen/ and checked by test/unit/netbench.test.ts.
+// netsniff-ng's trafgen, for the forwarding benchmark: the destinations it picks from each router's
+// table, the packet config it sends (one UDP frame per router and destination, sent round robin), the
+// script that runs it between two counter readings, and its report. Pure functions; trafgen 0.6.8's
+// output is recorded in test/fixtures/trafgen/ and checked by test/unit/netbench.test.ts.
 import { script } from "../../remote/script";
 import { arg, check } from "../../remote/shell";
 import { parseKeyValues } from "../../remote/script";
@@ -101,19 +102,119 @@ export function parseTrafgenReport(text: string): TrafgenReport {
   return { packets, bytes, seconds, workers };
 }
 
-/**
- * An address the router routes via `via` (the timer) inside 198.18.0.0/15: a /32's own, or the first
- * host of a shorter prefix. Undefined when no route qualifies.
- */
-export function pickDestination(routes: readonly Route[], via: string): string | undefined {
-  for (const r of routes) {
-    if (r.via !== via || !inBenchmarkBlock(r.dst)) continue;
-    const o = r.dst.split(".").map(Number);
-    const host = r.prefixLength >= 31 ? o : [o[0], o[1], o[2], o[3] + 1];
-    const dst = host.join(".");
-    if (inBenchmarkBlock(dst)) return dst;
+const LAB_NET = 0xc6120000; // 198.18.0.0/15
+const LAB_SIZE = 2 ** 17;
+const toInt = (ip: string): number =>
+  check("ipv4", ip)
+    .split(".")
+    .reduce((n, o) => n * 256 + Number(o), 0);
+const toIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+
+/** A route as the address range it covers: first and last address, inclusive. */
+interface Span {
+  net: number;
+  last: number;
+  len: number;
+  via: string;
+}
+
+/** Refuses, as a bug, any destination outside 198.18.0.0/15, outside its prefix, or its network/broadcast. */
+function assertDestination(a: number, s: Span): void {
+  const edge = s.len <= 30 && (a === s.net || a === s.last);
+  if (a < LAB_NET || a >= LAB_NET + LAB_SIZE || a < s.net || a > s.last || edge) {
+    throw new Error(
+      `forwarding: picked ${toIp(a)} for ${toIp(s.net)}/${s.len}: not a lab host of that prefix`,
+    );
   }
-  return undefined;
+}
+
+/** Lab-range routes, one per prefix, ordered by address then length (a covering prefix first). */
+function labSpans(routes: readonly Route[]): Span[] {
+  const byPrefix = new Map<string, Span>();
+  for (const r of routes) {
+    const net = toInt(r.dst);
+    const s = { net, last: net + 2 ** (32 - r.prefixLength) - 1, len: r.prefixLength, via: r.via };
+    const key = `${net}/${s.len}`;
+    const had = byPrefix.get(key); // the same prefix twice (another metric): one, whatever the order
+    if (s.net >= LAB_NET && s.last < LAB_NET + LAB_SIZE && (!had || s.via < had.via)) byPrefix.set(key, s);
+  }
+  return [...byPrefix.values()].sort((a, b) => a.net - b.net || a.len - b.len);
+}
+
+/**
+ * The first host of spans[i] (not its network or broadcast address, unless a /31 or /32) that no
+ * more specific route takes, so its lookup ends at this prefix; undefined when they cover it all.
+ * The more specific routes are the ones right after it in labSpans' order.
+ */
+function freeHost(spans: Span[], i: number): number | undefined {
+  const s = spans[i];
+  let a = s.len >= 31 ? s.net : s.net + 1;
+  const last = s.len >= 31 ? s.last : s.last - 1;
+  for (let j = i + 1; j < spans.length && spans[j].net <= Math.min(a, s.last); j++) {
+    if (spans[j].last >= a) a = spans[j].last + 1;
+  }
+  return a <= last ? a : undefined;
+}
+
+/** Destinations per router unless the benchmark says otherwise: a generated table's default lab routes. */
+export const DEFAULT_DESTINATIONS = 256;
+
+/** Destinations in the router's table, and how many of its lab-range routes go via the timer. */
+export interface Destinations {
+  destinations: string[];
+  viaTimer: number;
+}
+
+/**
+ * Up to `max` destinations for one router: of its vrlab routes inside 198.18.0.0/15 via `via` (the
+ * timer), taken evenly over their address order, one host address in each that no more specific
+ * route takes. Deterministic: the same routes, in any order, give the same destinations.
+ */
+export function pickDestinations(routes: readonly Route[], via: string, max: number): Destinations {
+  if (!Number.isInteger(max) || max < 1) throw new Error(`forwarding: ${max} destinations is not a count`);
+  const spans = labSpans(routes);
+  const usable: { at: number; span: Span }[] = [];
+  let viaTimer = 0;
+  spans.forEach((span, i) => {
+    if (span.via !== via) return;
+    viaTimer++;
+    const at = freeHost(spans, i);
+    if (at !== undefined) usable.push({ at, span });
+  });
+  const n = usable.length;
+  const k = Math.min(max, n);
+  const picked = Array.from({ length: k }, (_, i) => usable[Math.floor((i * n) / k)]);
+  for (const p of picked) assertDestination(p.at, p.span);
+  return { destinations: picked.map((p) => toIp(p.at)), viaTimer };
+}
+
+/** One router as the generator sees it: its MAC and the destinations its frames are addressed to. */
+export interface RouterTarget {
+  mac: string;
+  destinations: readonly string[];
+}
+
+/**
+ * The frames of one run: as many rounds as the longest destination list, each round one frame per
+ * router (a shorter list cycles), so every router gets the same share and every packet of a router
+ * needs a lookup of another prefix of its table. trafgen sends them in this order, round robin.
+ */
+export function forwardingFrames(
+  routers: readonly RouterTarget[],
+  p: { srcIp: string; firstSrcPort: number; dstPort: number },
+): TrafgenFrame[] {
+  const empty = routers.findIndex((r) => r.destinations.length === 0);
+  if (routers.length === 0 || empty >= 0) throw new Error(`forwarding: router ${empty} has no destinations`);
+  const rounds = Math.max(...routers.map((r) => r.destinations.length));
+  return Array.from({ length: rounds }, (_, j) =>
+    routers.map((r, i) => ({
+      dstMac: r.mac,
+      srcIp: p.srcIp,
+      dstIp: r.destinations[j % r.destinations.length],
+      srcPort: p.firstSrcPort + i,
+      dstPort: p.dstPort,
+    })),
+  ).flat();
 }
 
 /**

@@ -76,19 +76,28 @@ describe("a routing table whose batch fails", () => {
   const ns = `vrt-se-${HEX}`;
   beforeAll(() => {
     execFileSync("ip", ["netns", "add", ns]);
-    // A connected route, so the main table exists and the flush before the batch succeeds.
+    // A connected route, so the main table exists and its routes can be listed.
     execFileSync("ip", ["-n", ns, "addr", "add", "198.18.2.1/24", "dev", "lo"]);
     execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
   });
   afterAll(() => execFileSync("ip", ["netns", "del", ns]));
 
-  test("is reported as the failed `ip -batch`, not the `route flush` before it", async () => {
-    const spec = { start: 0xc6130000, prefixLength: 32, count: 1, via: "198.18.2.2", skip: [] };
-    const { apply } = routesScripts({ ns, spec }).scripts;
-    const e = await rejection(runOk({ kind: "local" }, {}, apply, { stdin: "route add bogus\n" }));
-    expect(e.message).toMatch(
-      /^local: exit 1 running `ip -n "\$NS" -batch -` \(NS='vrt-se-[0-9a-f]{4}' PROTO='198'\)\n/,
-    );
+  const spec = { start: 0xc6130000, prefixLength: 32, count: 1, via: "198.18.2.2", skip: [] };
+  const { apply } = routesScripts({ ns, spec }).scripts;
+  const command =
+    /^local: exit 1 running `both \| delta \| ip -n "\$NS" -batch -` \(NS='vrt-se-[0-9a-f]{4}' PROTO='198' COUNT='1'\)\n/;
+
+  test("is reported as the pipeline into `ip -batch`, with the kernel's refusal", async () => {
+    // A next hop on no connected subnet: the kernel refuses the route.
+    const e = await rejection(runOk({ kind: "local" }, {}, apply, { stdin: "198.19.0.0 198.18.9.9\n" }));
+    expect(e.message).toMatch(command);
+    expect(e.message).toMatch(/gateway|unreachable|Nexthop/i);
     expect(e.message).not.toContain("vrlab: script failed");
+  });
+
+  test("refuses stdin that is not `dest via` lines, changing nothing", async () => {
+    const e = await rejection(runOk({ kind: "local" }, {}, apply, { stdin: "route add bogus\n" }));
+    expect(e.message).toMatch(command);
+    expect(e.message).toContain('wanted line 1 is not "dest via"; nothing deleted');
   });
 });

@@ -12,11 +12,12 @@ export const repo = path.resolve(__dirname, "../..");
 /**
  * The embedded experiment's stack file, without any machine's encryptionsalt. Its benchmark plan is
  * replaced by `benchmarks` (none by default: only the suite's own tests pay for running it).
+ * `checkout`: another version's (a git worktree), whose own experiment it then is.
  */
-export function embeddedStackText(benchmarks: unknown[] = []): string {
+export function embeddedStackText(benchmarks: unknown[] = [], checkout = repo): string {
   const doc = parseDocument(
     fs
-      .readFileSync(path.join(repo, "stacks", "Pulumi.embedded.yaml"), "utf8")
+      .readFileSync(path.join(checkout, "stacks", "Pulumi.embedded.yaml"), "utf8")
       .replace(/^encryptionsalt:.*$/m, ""),
   );
   doc.setIn(["config", "vrlab:experiment", "benchmarks"], benchmarks);

@@ -77,9 +77,10 @@ describe("names", () => {
 describe("routes", () => {
   test("a next hop no guest interface reaches, or the guest's own, network or broadcast address, is refused", () => {
     const cases: [string, string][] = [
+      ["8.8.8.8", "next hop 8.8.8.8 is outside the lab range 198.18.0.0/15: lab traffic would leave the lab"],
       [
-        "8.8.8.8",
-        'guests "vr1", "vr2", "vr3", "vr4" install this table, but next hop 8.8.8.8 is on none of their subnets: a next hop must be directly reachable',
+        "198.18.9.9",
+        'guests "vr1", "vr2", "vr3", "vr4" install this table, but next hop 198.18.9.9 is on none of their subnets: a next hop must be directly reachable',
       ],
       [
         "198.18.2.11",

@@ -11,7 +11,7 @@ import { loadStack, parseStackFile } from "../../config/load";
 import { cgroupScripts } from "../../drivers/cgroup";
 import { claimsScripts } from "../../drivers/claims";
 import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts } from "../../drivers/linux";
-import { routeBatch, routesScripts } from "../../drivers/routes";
+import { routesScripts, wantedTable } from "../../drivers/routes";
 import { shapingScripts } from "../../drivers/shaping";
 import { workspaceScripts } from "../../drivers/workspace";
 import { parseHostKey } from "../../remote/ssh";
@@ -108,10 +108,25 @@ const experiment: fc.Arbitrary<{ e: Json; settings: Record<string, unknown>; own
     machines: fc.tuple(name, name, ifname, connection, connection, connection),
     table: fc.record({
       name,
+      // The paper's contiguous block, a realistic table from a seed, or a prefix-list file.
+      form: fc.constantFrom("block", "block", "seed", "file"),
       routes: rarely(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 200000 })),
       len: rarely(fc.integer({ min: 26, max: 32 }), fc.integer({ min: 1, max: 32 })),
-      via: fc.nat(),
       within: fc.nat(2 ** 17 - 1),
+      seed: rarely(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.constantFrom(-1, 2 ** 32, 1.5)),
+      destinations: fc.option(
+        fc.record({
+          at: fc.nat(2 ** 17 - 1),
+          len: rarely(fc.integer({ min: 16, max: 28 }), fc.integer({ min: 8, max: 32 })),
+          routes: fc.integer({ min: 1, max: 400 }),
+        }),
+        { nil: undefined },
+      ),
+      file: rarely(
+        fc.constantFrom("test/fixtures/tables/plain.txt", "test/fixtures/tables/good.txt"),
+        fc.constantFrom("test/fixtures/tables/bad.txt", "no/such.txt", "/etc/passwd"),
+      ),
+      hops: rarely(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 3 })),
     }),
     server: fc.record({
       cpus: fc.integer({ min: 2, max: 64 }),
@@ -138,9 +153,12 @@ const experiment: fc.Arbitrary<{ e: Json; settings: Record<string, unknown>; own
           maxLength: r.guests.length,
         }),
         machineAddrs: fc.tuple(addr(0), addr(1)),
-        via: rarely(
-          fc.integer({ min: 1, max: 2 ** (32 - r.subnets[1]) - 2 }).map((h) => ip(nets[1] + h)),
-          fc.constantFrom("8.8.8.8", ip(nets[0] + 1), ip(nets[1])),
+        via: fc.array(
+          rarely(
+            fc.integer({ min: 1, max: 2 ** (32 - r.subnets[1]) - 2 }).map((h) => ip(nets[1] + h)),
+            fc.constantFrom("8.8.8.8", ip(nets[0] + 1), ip(nets[1])),
+          ),
+          { minLength: r.table.hops, maxLength: r.table.hops },
         ),
       })
       .map((a) => {
@@ -151,14 +169,26 @@ const experiment: fc.Arbitrary<{ e: Json; settings: Record<string, unknown>; own
           ...(i === 0 ? { nic: "eth0" } : {}),
           address: a.bridgeAddrs[i],
         }));
-        const tableName = r.table.name;
+        const t = r.table;
+        const tableName = t.name;
+        const d = t.destinations;
+        const generate =
+          t.form === "block"
+            ? { within: `${ip(LAB + (t.within % 2 ** 17))}/15`, prefixLength: t.len }
+            : {
+                seed: t.seed,
+                ...(d ? { destinations: { within: `${ip(LAB + d.at)}/${d.len}`, routes: d.routes } } : {}),
+              };
+        const via = a.via.length === 1 && t.hops % 2 === 1 ? a.via[0] : a.via; // one address, or a list
         e.routingTables = [
-          {
-            name: tableName,
-            routes: r.table.routes,
-            via: a.via,
-            generate: { within: `${ip(LAB + (r.table.within % 2 ** 17))}/15`, prefixLength: r.table.len },
-          },
+          t.form === "file"
+            ? { name: tableName, via, file: t.file }
+            : {
+                name: tableName,
+                routes: t.form === "seed" ? Math.min(t.routes, 3000) : t.routes,
+                via,
+                generate,
+              },
         ];
         e.guests = r.guests.map((g, gi) => ({
           name: g.name,
@@ -214,8 +244,8 @@ function renderAll(c: ReturnType<typeof loadStack>, owner: string): void {
     cgroupScripts({ cgroup: g.kernel, vcpus: g.vcpus, memoryMiB: g.memoryMiB, owner });
     for (const p of g.ports) portScripts({ srv, ...p, owner });
     if (g.routes) {
-      routesScripts({ ns: g.kernel, spec: g.routes.spec });
-      routeBatch(g.routes.spec);
+      routesScripts({ ns: g.kernel, spec: g.routes.spec, digest: g.routes.digest });
+      expect(wantedTable(g.routes.spec).digest).toBe(g.routes.digest);
     }
   }
   for (const m of plan.machines) {

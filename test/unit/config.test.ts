@@ -72,14 +72,12 @@ describe("experiment model", () => {
     ]);
   });
 
-  test("schema: a routing table is generated (prefix files are not offered yet); connection kinds", () => {
+  test("schema: a routing table is generated or read from a file, not both; connection kinds", () => {
     const e = base();
-    e.routingTables[0].file = "/tmp/prefixes";
-    delete e.routingTables[0].generate;
+    e.routingTables[0].file = "test/fixtures/tables/good.txt";
     e.generator.connection = { kind: "telnet" };
     expect(problems(e)).toEqual([
-      { path: "routingTables[0]", message: 'is missing the required field "generate"' },
-      { path: "routingTables[0].file", message: "is not a known field" },
+      { path: "routingTables[0]", message: "must give exactly one of: generate, file" },
       { path: "generator.connection", message: 'kind must be one of local, ssh, not "telnet"' },
     ]);
   });
@@ -318,6 +316,7 @@ describe("experiment model", () => {
         offeredPps: 130000,
         frameBytes: 64,
         durationS: 10,
+        destinations: 256,
         repetitions: 10,
       },
     ]);

@@ -58,7 +58,11 @@ describe("docs/experiment-fields.md", () => {
       default: "`1000`",
     });
     expect(rowAt("guests[].interfaces[].bridge")).toMatchObject({ type: "string (`name`)", required: "yes" });
-    expect(rowAt("routingTables[].generate")?.required).toBe("yes");
+    expect(rowAt("routingTables[].generate")?.required).toBe("exactly one of `generate`, `file`");
+    expect(rowAt("routingTables[].routes")?.required).toBe("with `generate`");
+    expect(rowAt("routingTables[].via")?.type).toBe(
+      "string (`ipv4`) or array of string (`ipv4`), min 1 items",
+    );
     expect(rowAt("config.vrlab:experiment")?.type).toBe("object (see `vrlab:experiment`)");
     expect(renderDoc()).toMatch(
       /^\| `guests\[\]\.vcpus` +\| integer, min 1, max 256 +\| no +\| `1` \(inherits/m,
@@ -75,8 +79,7 @@ describe("docs/experiment-fields.md", () => {
     const intro = fieldSections(schema).find((s) => s.title === "vrlab:experiment")?.intro ?? "";
     expect(intro).toMatch(/`v<tag>-<name>`.*8 base32 characters.*15 bytes.*hash/);
     expect(rowAt("bridges[].name")?.meaning).toMatch(/`v<tag>-<name>` up to 5 characters/);
-    // Prefix files are not implemented yet (components/plan.ts): not offered.
-    expect(rowAt("routingTables[].file")).toBeUndefined();
+    expect(rowAt("routingTables[].file")?.meaning).toMatch(/Relative to the project directory/);
     expect(rowAt("server.connection (kind: ssh).hostKey")?.meaning).toMatch(
       /as ssh-keyscan prints it \(`host ssh-ed25519 AAAA...`\)/,
     );

@@ -4,15 +4,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadExperiment, parseStackFile } from "../../config/load";
 import { GUEST_KINDS } from "../../config/semantic";
-import { planLab } from "../../components/plan";
+import { planLab, type LabPlan } from "../../components/plan";
 import { base32Hash, hostEndName, ownerTag } from "../../config/names";
 import { drivers } from "../../drivers";
 import { cgroupScripts } from "../../drivers/cgroup";
 import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts } from "../../drivers/linux";
 import { DriverRegistry } from "../../drivers/registry";
-import { routeBatch, routeDestinations, routeDigest, routesScripts } from "../../drivers/routes";
+import { routesScripts, wantedDigest, wantedText } from "../../drivers/routes";
+import * as table from "../../drivers/table";
 import { burstBytes, shapingScripts, tcRateText } from "../../drivers/shaping";
-import { driftOf } from "../../drivers/scriptedProvider";
+import { driftOf, scriptedDiff, type ScriptedState } from "../../drivers/scriptedProvider";
 import { FAILED_TRAP, parseKeyValues } from "../../remote/script";
 import { workspaceScripts } from "../../drivers/workspace";
 import { script } from "../../drivers/render";
@@ -58,7 +59,15 @@ describe("rendered scripts (golden)", () => {
       "routes",
       routesScripts({
         ns: "v1234-vr1",
-        spec: { start: 0xc6130000, prefixLength: 32, count: 3, via: "198.18.2.2", skip: [] },
+        spec: {
+          form: "block",
+          within: "198.19.0.0/16",
+          prefixLength: 32,
+          routes: 3,
+          via: ["198.18.2.2"],
+          skip: [],
+        },
+        digest: "29d54e98b6c42d9d",
       }),
     ],
   ])("%s", (_name, rendered) => {
@@ -103,40 +112,78 @@ describe("Ethernet shaping", () => {
   });
 });
 
-describe("generated routes", () => {
-  const spec = {
+describe("routing tables", () => {
+  const block = (over: Partial<table.TableSpec> = {}): table.TableSpec =>
+    ({
+      form: "block",
+      within: "198.18.0.0/16",
+      prefixLength: 24,
+      routes: 4,
+      via: ["198.18.2.2"],
+      skip: [],
+      ...over,
+    }) as table.TableSpec;
+  // What stacks made before issue 11 keep in state; their digests are the ones the old renderer gave.
+  const legacy: table.LegacySpec = {
     start: 0xc6120000,
     prefixLength: 24,
     count: 4,
     via: "198.18.2.2",
-    skip: [] as [number, number][],
+    skip: [[0xc6120100, 0xc6120200]],
   };
 
-  test("are consecutive prefixes in address order, printed as ip route does", () => {
-    expect(routeDestinations(spec)).toEqual([
-      "198.18.0.0/24",
-      "198.18.1.0/24",
-      "198.18.2.0/24",
-      "198.18.3.0/24",
-    ]);
-    expect(routeDestinations({ ...spec, prefixLength: 32, count: 2 })).toEqual(["198.18.0.0", "198.18.0.1"]);
-    expect(routeBatch({ ...spec, count: 1 })).toBe("route replace 198.18.0.0/24 via 198.18.2.2 proto 198\n");
+  test("apply reads `dest via` lines, as `ip route` prints them, skipping connected subnets", () => {
+    expect(wantedText(block({ skip: ["198.18.1.0/24"] }))).toBe(
+      "198.18.0.0/24 198.18.2.2\n198.18.2.0/24 198.18.2.2\n198.18.3.0/24 198.18.2.2\n198.18.4.0/24 198.18.2.2\n",
+    );
+    expect(wantedText(block({ within: "198.19.0.0/16", prefixLength: 32, routes: 2 }))).toBe(
+      "198.19.0.0 198.18.2.2\n198.19.0.1 198.18.2.2\n",
+    );
+    expect(wantedText(legacy)).toBe(wantedText(block({ skip: ["198.18.1.0/24"] })));
   });
 
-  test("skip prefixes that touch a connected subnet", () => {
-    const skip: [number, number][] = [[0xc6120100, 0xc6120200]]; // 198.18.1.0/24
-    expect(routeDestinations({ ...spec, skip })).toEqual([
-      "198.18.0.0/24",
-      "198.18.2.0/24",
-      "198.18.3.0/24",
-      "198.18.4.0/24",
-    ]);
+  test("legacy params render as before: the same digest from the same table", () => {
+    expect(wantedDigest(legacy)).toBe("56f2f79da146207c");
+    expect(routesScripts({ ns: "v1234-vr1", spec: legacy }).want).toEqual({
+      count: "4",
+      digest: "56f2f79da146207c",
+    });
+    const old = { start: 0xc6130000, prefixLength: 32, count: 3, via: "198.18.2.2", skip: [] };
+    expect(routesScripts({ ns: "v1234-vr1", spec: old }).want.digest).toBe("29d54e98b6c42d9d");
   });
 
-  test("the digest depends on every route and the next hop", () => {
-    expect(routeDigest(spec)).toMatch(/^[0-9a-f]{16}$/);
-    expect(routeDigest({ ...spec, count: 3 })).not.toBe(routeDigest(spec));
-    expect(routeDigest({ ...spec, via: "198.18.2.3" })).not.toBe(routeDigest(spec));
+  test("the digest depends on every route and next hop", () => {
+    const d = wantedDigest(block());
+    expect(d).toMatch(/^[0-9a-f]{16}$/);
+    expect(wantedDigest(block({ routes: 3 }))).not.toBe(d);
+    expect(wantedDigest(block({ via: ["198.18.2.3"] }))).not.toBe(d);
+    expect(wantedDigest(block({ via: ["198.18.2.2", "198.18.2.3"] }))).not.toBe(d);
+  });
+
+  describe("generating the table", () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    test("happens once per spec: never for diff or read, once for apply's stdin", () => {
+      const made = jest.spyOn(table, "tableRoutes");
+      const spec = block({ within: "198.19.0.0/16", prefixLength: 32, routes: 20_000 });
+      const want = routesScripts({ ns: "v1234-vr1", spec, digest: "0123456789abcdef" }).want;
+      expect(want).toEqual({ count: "20000", digest: "0123456789abcdef" });
+      expect(made).not.toHaveBeenCalled();
+      const text = wantedText(spec);
+      expect(wantedText(structuredClone(spec))).toBe(text);
+      expect(made).toHaveBeenCalledTimes(1);
+    });
+
+    test("no value can add an ip -batch command: each is checked like a shell value", () => {
+      for (const via of ["198.18.2.2\nroute flush all", "198.18.2.2 dev lo", "", "::1"]) {
+        expect(() => routesScripts({ ns: "v1234-vr1", spec: block({ via: [via] }), digest: "x" })).toThrow(
+          /unsafe ipv4 value/,
+        );
+        expect(() => wantedText(block({ via: [via] }))).toThrow(/unsafe ipv4 value/);
+      }
+      jest.spyOn(table, "tableRoutes").mockReturnValueOnce([{ net: 0, len: NaN, via: "198.18.2.2" }]);
+      expect(() => wantedText(block({ routes: 1 }))).toThrow(/unsafe ipv4cidr value "0.0.0.0\/NaN"/);
+    });
   });
 });
 
@@ -217,16 +264,76 @@ describe("the lab plan", () => {
       ["eth0", k("gen"), "198.18.1.11/24", hostEndName("vrlab-embedded", "vr1", "eth0")],
       ["eth1", k("time"), "198.18.2.11/24", hostEndName("vrlab-embedded", "vr1", "eth1")],
     ]);
-    expect(plan.guests[0].routes?.spec).toEqual({
-      start: 0xc6130000,
-      prefixLength: 32,
-      count: 1000,
-      via: "198.18.2.2",
-      skip: [
-        [0xc6120100, 0xc6120200],
-        [0xc6120200, 0xc6120300],
-      ],
+    expect(plan.guests[0].routes).toEqual({
+      table: "rt1k",
+      spec: {
+        form: "generated",
+        seed: 1,
+        routes: 1000,
+        destinations: { within: "198.19.0.0/16", routes: 256 },
+        via: ["198.18.2.2"],
+        skip: ["198.18.1.0/24", "198.18.2.0/24"],
+      },
+      digest: "2ae51326149592f7", // the same routes on every machine
     });
+  });
+
+  test("a table change previews in a few lines of addresses: the count and the digest", () => {
+    const params = (p: LabPlan) => {
+      const r = p.guests[0].routes;
+      return { ns: p.guests[0].kernel, spec: r?.spec, digest: r?.digest };
+    };
+    const smaller = structuredClone(embedded);
+    smaller.routingTables[0].routes = 900;
+    const [before, after] = [params(plan), params(planLab(smaller, "vrlab-embedded"))];
+    const leaves = (o: unknown, at = ""): [string, unknown][] =>
+      o !== null && typeof o === "object"
+        ? Object.entries(o).flatMap(([k, v]) => leaves(v, at ? `${at}.${k}` : k))
+        : [[at, o]];
+    const old = new Map(leaves(before));
+    const changed = leaves(after).filter(([k, v]) => old.get(k) !== v);
+    expect(changed.map(([k]) => k)).toEqual(["spec.routes", "digest"]);
+    expect(leaves(after)).toEqual([
+      ["ns", `v${plan.tag}-vr1`],
+      ["spec.form", "generated"],
+      ["spec.seed", 1],
+      ["spec.routes", 900],
+      ["spec.destinations.within", "198.19.0.0/16"],
+      ["spec.destinations.routes", 256],
+      ["spec.via.0", "198.18.2.2"],
+      ["spec.skip.0", "198.18.1.0/24"],
+      ["spec.skip.1", "198.18.2.0/24"],
+      ["digest", expect.stringMatching(/^[0-9a-f]{16}$/)],
+    ]);
+    expect(JSON.stringify(after).length).toBeLessThan(300);
+    // The provider updates the table in place, rerunning apply; nothing is replaced.
+    const state = (p: Record<string, unknown>): ScriptedState => ({
+      target: { kind: "local" },
+      kind: "linux:Routes",
+      params: p,
+    });
+    expect(scriptedDiff(state(before), state(after))).toEqual({ replaces: [], changes: true, rerun: true });
+  });
+
+  test("a realistic table's spec: the default lab destinations, next hops as given", () => {
+    const real = structuredClone(embedded);
+    real.routingTables[0] = {
+      name: "rt1k",
+      routes: 5000,
+      via: ["198.18.2.2", "198.18.2.3"],
+      generate: { seed: 7 },
+    };
+    const r = planLab(real, "vrlab-embedded").guests[0].routes;
+    expect(r?.spec).toEqual({
+      form: "generated",
+      seed: 7,
+      routes: 5000,
+      destinations: { within: "198.19.0.0/16", routes: 256 },
+      via: ["198.18.2.2", "198.18.2.3"],
+      skip: ["198.18.1.0/24", "198.18.2.0/24"],
+    });
+    expect(r && wantedDigest(r.spec)).toBe(r?.digest);
+    expect(planLab(real, "vrlab-other").guests[0].routes?.digest).toBe(r?.digest);
   });
 
   test("two stacks never share a kernel name", () => {

@@ -17,21 +17,26 @@ import {
   counterDelta,
   countersScript,
   parseIpLinkJson,
+  parseRouteGets,
   parseRoutes,
+  routeGetBatch,
   routeGetScript,
   routeGetVia,
   routerInspectScript,
+  type Route,
 } from "../../benchmarks/parse/counters";
 import { parseIperfUdpServerCsv } from "../../benchmarks/parse/iperf";
 import {
+  forwardingFrames,
   generatorScript,
   inBenchmarkBlock,
   parseGeneratorRun,
   parseTrafgenReport,
-  pickDestination,
+  pickDestinations,
   trafgenConfig,
   type TrafgenFrame,
 } from "../../benchmarks/parse/trafgen";
+import { type BenchContext, type SystemSpec } from "../../harness/types";
 import { parseKeyValues } from "../../remote/script";
 import { UnsafeValueError } from "../../remote/shell";
 
@@ -66,7 +71,10 @@ describe("rendered scripts (golden)", () => {
 
   test("forwarding: router inspection, route check, counters, generator", () => {
     expect(routerInspectScript("eth0")).toMatchSnapshot();
-    expect(routeGetScript("198.19.0.1")).toMatchSnapshot();
+    expect(routeGetScript()).toMatchSnapshot();
+    expect(routeGetBatch(["198.19.0.1", "198.19.4.17"])).toBe(
+      "route get 198.19.0.1\nroute get 198.19.4.17\n",
+    );
     expect(countersScript("eth1", 5)).toMatchSnapshot();
     expect(
       generatorScript({ dir: "/srv/gen/forwarding", dev: "eth0", pps: 130000, count: 1300000, limitS: 40 }),
@@ -80,7 +88,7 @@ describe("rendered scripts (golden)", () => {
       UnsafeValueError,
     );
     expect(() => countersScript("eth0 up")).toThrow(UnsafeValueError);
-    expect(() => routeGetScript("198.19.0.1 via 1.2.3.4")).toThrow(UnsafeValueError);
+    expect(() => routeGetBatch(["198.19.0.1\nroute flush all"])).toThrow(UnsafeValueError);
   });
 });
 
@@ -224,16 +232,22 @@ describe("routes", () => {
     ]);
   });
 
-  test("pickDestination: a /32's own address, a prefix's first host, only via the timer, only in the block", () => {
-    expect(pickDestination(routes, "198.18.240.1")).toBe("198.18.248.1");
-    expect(pickDestination(routes.slice(3), "198.18.240.1")).toBe("198.18.249.1");
-    expect(pickDestination(routes, "198.18.2.2")).toBeUndefined();
-    expect(
-      pickDestination(parseRoutes("10.0.0.0/8 via 198.18.2.2 dev eth1\n"), "198.18.2.2"),
-    ).toBeUndefined();
-    expect(
-      pickDestination(parseRoutes("198.0.0.0/8 via 198.18.2.2 dev eth1\n"), "198.18.2.2"),
-    ).toBeUndefined();
+  test("pickDestinations: a /32's own address, a prefix's first host, only via the timer, only in the block", () => {
+    expect(pickDestinations(routes, "198.18.240.1", 8)).toEqual({
+      destinations: ["198.18.248.1", "198.18.248.2", "198.18.248.3", "198.18.249.1"],
+      viaTimer: 4,
+    });
+    expect(pickDestinations(routes, "198.18.2.2", 8)).toEqual({ destinations: [], viaTimer: 0 });
+    const outside = parseRoutes("10.0.0.0/8 via 198.18.2.2 dev eth1\n198.0.0.0/8 via 198.18.2.2 dev eth1\n");
+    expect(pickDestinations(outside, "198.18.2.2", 8).destinations).toEqual([]);
+  });
+
+  test("parseRouteGets reads each destination's next hop from `ip -o -batch -`", () => {
+    const text = `${trafgen("ip-route-get.txt")}198.18.250.7 dev vnb-mcfd-t0 src 198.18.240.2 uid 0 \\    cache \n`;
+    expect([...parseRouteGets(text)]).toEqual([
+      ["198.18.248.2", "198.18.240.1"],
+      ["198.18.250.7", undefined],
+    ]);
   });
 
   test("routeGetVia reads the next hop of `ip -o route get`", () => {
@@ -297,6 +311,199 @@ describe("options and sweeps", () => {
       offeredPps: 130000,
       frameBytes: 64,
       durationS: 10,
+      destinations: 256,
     });
+  });
+});
+
+describe("destinations across the table", () => {
+  const TIMER = "198.18.2.2";
+  const LAB_FIRST = 0xc6120000;
+  const LAB_END = LAB_FIRST + 2 ** 17;
+  const toInt = (ip: string): number => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+  const toIp = (n: number): string => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join(".");
+  const route = (net: number, len: number, via = TIMER): Route => ({
+    dst: toIp(net),
+    prefixLength: len,
+    via,
+  });
+  /** The longest prefix of `table` holding `addr`, as the kernel would pick it. */
+  const lookup = (table: Route[], addr: number): Route | undefined =>
+    table
+      .filter((r) => addr >= toInt(r.dst) && addr < toInt(r.dst) + 2 ** (32 - r.prefixLength))
+      .sort((a, b) => b.prefixLength - a.prefixLength)[0];
+  // 1,024 /26s over 198.19.0.0/16 every 64th /26, some /32s, some routes via another hop, others outside the lab.
+  const table: Route[] = [
+    ...Array.from({ length: 1024 }, (_, i) => route(0xc6130000 + i * 64, 26)),
+    ...Array.from({ length: 16 }, (_, i) => route(0xc6120a00 + i, 32)),
+    ...Array.from({ length: 64 }, (_, i) => route(0x01000000 + i * 256, 24)),
+    route(0xc6121000, 24, "198.18.2.3"),
+    route(0xc6000000, 8), // covers the lab range: outside it, never a destination
+  ];
+
+  test("spread evenly: every (n/k)th prefix in address order, one host each", () => {
+    const { destinations, viaTimer } = pickDestinations(table, TIMER, 256);
+    expect(viaTimer).toBe(1040);
+    expect(destinations).toHaveLength(256);
+    expect(destinations.slice(0, 5)).toEqual([
+      "198.18.10.0",
+      "198.18.10.4",
+      "198.18.10.8",
+      "198.18.10.12",
+      "198.19.0.1",
+    ]);
+    expect(destinations[255]).toBe("198.19.254.193"); // the 1,036th of 1,040: the end of the table too
+    // Their prefixes' indices step by 1040/256 = 4.06: no run of the table is left out.
+    const nets = table.filter((r) => r.via === TIMER && r.prefixLength >= 15).map((r) => toInt(r.dst));
+    nets.sort((a, b) => a - b);
+    const at = destinations.map((d) => nets.indexOf(toInt(lookup(table, toInt(d))?.dst ?? "0.0.0.0")));
+    const steps = at.slice(1).map((x, i) => x - at[i]);
+    expect(Math.min(...steps)).toBe(4);
+    expect(Math.max(...steps)).toBe(5);
+  });
+
+  test("bounds: at most k, all of them when fewer; never network, broadcast or outside the lab", () => {
+    expect(pickDestinations(table, TIMER, 4096).destinations).toHaveLength(1040);
+    expect(pickDestinations(table, TIMER, 1).destinations).toEqual(["198.18.10.0"]);
+    expect(() => pickDestinations(table, TIMER, 0)).toThrow(/not a count/);
+    for (const d of pickDestinations(table, TIMER, 4096).destinations) {
+      const a = toInt(d);
+      const r = lookup(table, a);
+      expect([inBenchmarkBlock(d), r?.via]).toEqual([true, TIMER]);
+      const net = toInt(r?.dst ?? "0.0.0.0");
+      const last = net + 2 ** (32 - (r?.prefixLength ?? 0)) - 1;
+      if ((r?.prefixLength ?? 32) <= 30) expect([a === net, a === last]).toEqual([false, false]);
+      expect(a >= LAB_FIRST && a < LAB_END).toBe(true);
+    }
+  });
+
+  test("a more specific route is stepped over, so the lookup ends at the prefix picked", () => {
+    const nested = [
+      route(0xc6130000, 24),
+      route(0xc6130000, 28, "198.18.2.3"), // takes .0-.15
+      route(0xc6130010, 32), // .16: via the timer, but a prefix of its own
+      route(0xc6130100, 30),
+      route(0xc6130100, 31, "198.18.2.3"), // .0 and .1 of the /30 (its only host is .1 or .2)
+      route(0xc6130200, 31),
+    ];
+    // In the prefixes' order: the /24 (.0-.15 and .16 taken), then the /32 inside it.
+    expect(pickDestinations(nested, TIMER, 10).destinations).toEqual([
+      "198.19.0.17",
+      "198.19.0.16",
+      "198.19.1.2",
+      "198.19.2.0",
+    ]);
+    // A prefix entirely taken by more specific routes gives no destination.
+    const covered = [
+      route(0xc6130000, 30),
+      route(0xc6130000, 31, "198.18.2.3"),
+      route(0xc6130002, 31, "198.18.2.3"),
+    ];
+    expect(pickDestinations(covered, TIMER, 10)).toEqual({ destinations: [], viaTimer: 1 });
+  });
+
+  test("deterministic: the same routes in any order give the same destinations", () => {
+    const once = pickDestinations(table, TIMER, 100);
+    const shuffled = [...table].reverse();
+    shuffled.push(...shuffled.splice(0, 300));
+    expect(pickDestinations(shuffled, TIMER, 100)).toEqual(once);
+    expect(pickDestinations(table, TIMER, 100)).toEqual(once);
+  });
+
+  test("the frames cycle each router's destinations, routers interleaved, in equal shares (golden)", () => {
+    const gen = { srcIp: "198.18.1.2", firstSrcPort: 10001, dstPort: 9 };
+    const frames = forwardingFrames(
+      [
+        { mac: "02:00:00:00:00:01", destinations: ["198.19.0.1", "198.19.64.1", "198.19.128.1"] },
+        { mac: "02:00:00:00:00:02", destinations: ["198.18.10.0"] },
+      ],
+      gen,
+    );
+    expect(frames.map((f) => `${f.dstMac} ${f.dstIp} ${f.srcPort}`)).toEqual([
+      "02:00:00:00:00:01 198.19.0.1 10001",
+      "02:00:00:00:00:02 198.18.10.0 10002",
+      "02:00:00:00:00:01 198.19.64.1 10001",
+      "02:00:00:00:00:02 198.18.10.0 10002",
+      "02:00:00:00:00:01 198.19.128.1 10001",
+      "02:00:00:00:00:02 198.18.10.0 10002",
+    ]);
+    expect(trafgenConfig(frames, 64)).toMatchSnapshot();
+    expect(() => forwardingFrames([{ mac: "02:00:00:00:00:01", destinations: [] }], gen)).toThrow(
+      /router 0 has no destinations/,
+    );
+  });
+});
+
+describe("forwarding.run against a scripted lab", () => {
+  const exec = { target: { kind: "local" as const } };
+  const link = parseKeyValues(trafgen("counters.stdout")).link;
+  const machine = (name: string, address: string, ifname: string, bridge: string) => ({
+    ...{ name, exec, address, ifname, bridge },
+    scratchDir: `/srv/${name}`,
+  });
+  const router: SystemSpec = {
+    ...{ name: "vr1", exec, role: "router", vcpus: 1, memoryMiB: 256, diskGiB: 1 },
+    addresses: { gen: "198.18.1.11", time: "198.18.2.11" },
+    ifnames: { gen: "vnb-mcfd-t0", time: "eth1" },
+    scratchDir: "/srv/vr1",
+  };
+  const lab = (): BenchContext["lab"] => ({
+    ...{ owner: "t", hypervisor: "netns", substrate: "namespaces", systems: [router], toolsDir: "/opt" },
+    server: { name: "server", exec },
+    timer: machine("timer", "198.18.2.2", "vnb-mcfd-t0", "time"),
+    generator: machine("gen", "198.18.1.2", "vnb-mcfd-g0", "gen"),
+  });
+  /** Answers each script as the lab would: the table given, `ip route get` via `getVia`. */
+  function context(table: string, getVia = "198.18.2.2") {
+    const configs: string[] = [];
+    const ctx: BenchContext = {
+      lab: lab(),
+      timed: async () => [],
+      progress: () => undefined,
+      run: async (_exec, text, opts) => {
+        const out = (stdout: string) => ({ stdout, stderr: "" });
+        if (text.includes("trafgen")) {
+          configs.push(opts.stdin ?? "");
+          return out(trafgen("generator-run-2frames.stdout"));
+        }
+        if (text.includes("forwarding=")) {
+          return out(`link=${link}\nforwarding=1\nroutes=1000000\n--- routes ---\n${table}`);
+        }
+        if (text.includes("ip -o -batch -")) {
+          const asked = (opts.stdin ?? "").split("\n").filter(Boolean);
+          return out(
+            asked.map((l) => `${l.split(" ")[2]} via ${getVia} dev eth1 uid 0 \\    cache`).join("\n"),
+          );
+        }
+        if (text.includes("ns=$(date")) return out(trafgen("counters.stdout"));
+        throw new Error(`unexpected script ${text}`);
+      },
+    };
+    return { ctx, configs };
+  }
+  const options = { sweep: [1], offeredPps: 130000, frameBytes: 64, durationS: 2, destinations: 4 };
+  const lines = (n: number, via = "198.18.2.2") =>
+    Array.from({ length: n }, (_, i) => `198.19.${i}.0/24 via ${via} dev eth1 \n`).join("");
+
+  test("sends to destinations spread over the table, records them and the table size", async () => {
+    const { ctx, configs } = context(`${lines(8)}198.18.200.0/24 via 198.18.2.3 dev eth1 \n`);
+    const samples = await forwarding.run(ctx, [router], options, 1);
+    const fwd = samples.find((s) => s.metric === "forwarded rate");
+    expect(fwd?.params).toEqual({ routers: 1, routes: 1000000 });
+    expect(fwd?.metadata).toMatchObject({ destinations: "4", routes: "1000000", labRoutesViaTimer: "8" });
+    const sent = [...configs[0].matchAll(/da=(\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]);
+    expect(sent).toEqual(["198.19.0.1", "198.19.2.1", "198.19.4.1", "198.19.6.1"]);
+    expect(sent.every(inBenchmarkBlock)).toBe(true);
+  });
+
+  test("a router without a lab-range route via the timer, or one the kernel routes elsewhere, is an error", async () => {
+    const none = context(lines(3, "198.18.2.3")).ctx;
+    await expect(forwarding.run(none, [router], options, 1)).rejects.toThrow(
+      "forwarding: router vr1 has no vrlab route (proto 198) inside 198.18.0.0/15 via the timer 198.18.2.2 to send to (1000000 vrlab routes, 3 in the lab range, 0 of them via the timer)",
+    );
+    const astray = context(lines(3), "198.18.2.3").ctx;
+    await expect(forwarding.run(astray, [router], options, 1)).rejects.toThrow(
+      /routes 3 destination\(s\) not via the timer 198.18.2.2: 198.19.0.1 via 198.18.2.3/,
+    );
   });
 });

@@ -132,6 +132,98 @@ describe("figures", () => {
   });
 });
 
+describe("forwarding across routing tables", () => {
+  // One forwarding benchmark compared four tables: the suite ran it once per table (options.routingTable),
+  // and the benchmark put the routers' table size in the parameters.
+  const TABLES: [string, number, number][] = [
+    ["rt1k", 1_000, 129.6],
+    ["rt10k", 10_000, 129.5],
+    ["rt100k", 100_000, 129.1],
+    ["rt1m", 1_000_000, 127.8],
+  ];
+  const summary = (metric: string, system: string, routes: number, routers: number, mean: number) => ({
+    metric,
+    unit: "kp/s",
+    system,
+    params: { routers, routes },
+    n: 3,
+    mean,
+    stddev: 0.2,
+    ci95: [mean - 0.5, mean + 0.5] as [number, number],
+    min: mean - 0.3,
+    max: mean + 0.3,
+  });
+  const tables = (): Results => {
+    const r = fixture();
+    const base = r.benchmarks.find((b) => b.kind === "forwarding");
+    if (!base) throw new Error("the fixture has no forwarding benchmark");
+    r.benchmarks = TABLES.map(([table, routes, mean]) => ({
+      ...base,
+      options: { ...base.options, sweep: [1, 2], routingTable: table },
+      summaries: [1, 2].flatMap((n) => [
+        summary("forwarded rate", "aggregate", routes, n, mean - n),
+        summary("offered rate", "gen", routes, n, 130),
+      ]),
+    }));
+    return r;
+  };
+  const fig4b = () => buildFigures([{ stack: "routes", results: tables() }]).find((f) => f.id === "fig4b");
+
+  test("plots the forwarded rate against table size: one point per table, a line per router count", () => {
+    const f = fig4b();
+    expect(f?.status).toBe("ok");
+    const spec = f?.spec as unknown as {
+      layer: { data: { values: { x: number; mean: number; series: string; table: string }[] } }[];
+    };
+    const points = spec.layer[0].data.values;
+    expect(points.map((p) => [p.series, p.table, p.x, p.mean])).toEqual([
+      ["1 router", "rt1k", 1_000, 128.6],
+      ["2 routers", "rt1k", 1_000, 127.6],
+      ["1 router", "rt10k", 10_000, 128.5],
+      ["2 routers", "rt10k", 10_000, 127.5],
+      ["1 router", "rt100k", 100_000, 128.1],
+      ["2 routers", "rt100k", 100_000, 127.1],
+      ["1 router", "rt1m", 1_000_000, 126.8],
+      ["2 routers", "rt1m", 1_000_000, 125.8],
+    ]);
+    expect(spec.layer[1].data.values.every((p) => p.mean === 130 && p.series.startsWith("offered"))).toBe(
+      true,
+    );
+    const text = JSON.stringify(f?.spec);
+    expect(text).toContain('"values":[1000,10000,100000,1000000],"format":"~s"');
+    expect(text).toContain("packet rate against table size");
+    expect(text).toContain(
+      "Tables: rt1k (1,000 routes), rt10k (10,000 routes), rt100k (100,000 routes), rt1m (1,000,000 routes)",
+    );
+  });
+
+  test("is valid Vega-Lite and renders", async () => {
+    const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(
+      vegaLiteSchema,
+    );
+    const spec = fig4b()?.spec;
+    expect(validate(spec) ? [] : validate.errors).toEqual([]);
+    const { png } = await toPng(spec as NonNullable<typeof spec>);
+    expect(png.subarray(1, 4).toString("ascii")).toBe("PNG");
+  }, 30_000);
+
+  test("the CSV carries the table size; results without it give a failed figure, not an empty plot", () => {
+    const r = tables();
+    expect(resultsCsv([{ stack: "routes", results: r }])).toContain(
+      ",forwarded rate,kp/s,aggregate,routers=1;routes=1000000,",
+    );
+    for (const b of r.benchmarks) for (const s of b.summaries) delete s.params?.routes;
+    const f = buildFigures([{ stack: "routes", results: r }]).find((x) => x.id === "fig4b");
+    expect(f?.status).toBe("failed");
+    expect(JSON.stringify(f?.spec)).toContain("measured none of this figure's metric");
+  });
+
+  test("a forwarding benchmark without routingTables still draws the router sweep", () => {
+    const f = buildFigures(embedded).find((x) => x.id === "fig4b");
+    expect(JSON.stringify(f?.spec)).toContain("number of virtual routers");
+  });
+});
+
 describe("report command", () => {
   let dir: string;
   let out: string[];

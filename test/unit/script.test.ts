@@ -111,14 +111,14 @@ describe("remoteError", () => {
     const tail = `Error: either "to" is duplicate\nCommand failed -:1\nvrlab: script failed at line ${line} (exit 1)`;
     const e = remoteError("local", apply, 1, tail);
     expect(e.message).toBe(
-      "local: exit 1 running `ip -n \"$NS\" -batch -` (NS='v1234-vr1' PROTO='198')\n" +
+      "local: exit 1 running `both | delta | ip -n \"$NS\" -batch -` (NS='v1234-vr1' PROTO='198' COUNT='2')\n" +
         '--- output tail ---\nError: either "to" is duplicate\nCommand failed -:1',
     );
     expect(e.tail).not.toContain("vrlab: script failed");
   });
 
   test("falls back to the first command when there is no report, or it names no tracked line", () => {
-    const first = 'local: exit 1 running `ip -n "$NS" route flush proto "$PROTO"`';
+    const first = 'local: exit 1 running `both | delta | ip -n "$NS" -batch -`'; // functions are not commands
     expect(remoteError("local", apply, 1, "boom").message).toMatch(
       new RegExp(`^${first.replace(/[$()"]/g, "\\$&")}`),
     );
@@ -127,7 +127,7 @@ describe("remoteError", () => {
       `local: exit 1 running \`${wrapped}\``,
     );
     expect(remoteError("local", apply, 2, "vrlab: script failed at line ? (exit 2)").message).toContain(
-      'running `ip -n "$NS" route flush',
+      'running `both | delta | ip -n "$NS" -batch -`',
     );
   });
 });

@@ -2,6 +2,7 @@
 // output parsed into facts, the view of a remote lab (bridges and NICs in the server's own stack), and
 // the target and credentials taken from the stack's config.
 import * as fs from "node:fs";
+import { routeCount } from "../../drivers/routes";
 import * as path from "node:path";
 import { planLab, type LabPlan } from "../../components/plan";
 import { EXPERIMENT_KEY, loadExperiment, parseStackFile } from "../../config/load";
@@ -35,7 +36,11 @@ function healthy(p: LabPlan): Probe {
     if (b.nic) root.links[b.nic] = { up: true, master: b.kernel, addresses: [] };
   }
   for (const g of p.guests) {
-    const facts: NsFacts = { links: {}, qdiscs: {}, routes: g.routes?.spec.count };
+    const facts: NsFacts = {
+      links: {},
+      qdiscs: {},
+      routes: g.routes ? routeCount(g.routes.spec) : undefined,
+    };
     for (const port of g.ports) {
       root.links[port.hostEnd] = { up: true, kind: "veth", master: port.bridge, addresses: [] };
       facts.links[port.ifname] = { up: true, kind: "veth", addresses: [port.address] };

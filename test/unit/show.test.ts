@@ -1,6 +1,7 @@
 // `vrlab show` without a kernel: the embedded stack's plan set against made-up probes, through
 // viewOf, the exit status and both renderings (golden, test/unit/__snapshots__/show.test.ts.snap).
 import * as fs from "node:fs";
+import { routeCount } from "../../drivers/routes";
 import * as path from "node:path";
 import { loadExperiment, parseStackFile } from "../../config/load";
 import { planLab, type LabPlan } from "../../components/plan";
@@ -30,7 +31,7 @@ function healthy(p: LabPlan): Probe {
   const cgroups: Probe["cgroups"] = {};
   for (const g of p.guests) {
     const facts = at(g.kernel);
-    if (g.routes) facts.routes = g.routes.spec.count;
+    if (g.routes) facts.routes = routeCount(g.routes.spec);
     for (const port of g.ports) {
       srv.links[port.hostEnd] = { up: true, kind: "veth", master: port.bridge, addresses: [] };
       facts.links[port.ifname] = { up: true, kind: "veth", addresses: [port.address] };
