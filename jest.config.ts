@@ -9,6 +9,7 @@ const config: Config = {
     {
       displayName: "unit",
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      setupFilesAfterEnv: ["<rootDir>/test/support/unitCache.ts"],
       transform,
       testEnvironment: "node",
     },

@@ -5,7 +5,8 @@ import { formatPrefix, parseCidr } from "../config/addr";
 import { type Experiment, type Machine, type RoutingTable } from "../config/model";
 import { hostEndName, ifaceName, kernelName, ownerTag } from "../config/names";
 import { DEFAULT_DESTINATIONS } from "../config/tables";
-import { type TableSpec, tableDigest, tableLines, tableRoutes } from "../drivers/table";
+import { type TableSpec } from "../drivers/table";
+import { cachedDigest } from "../drivers/tableCache";
 
 export interface PortPlan {
   /** The end in the server's stack, enslaved to `bridge`. */
@@ -79,7 +80,7 @@ export function tablePlan(t: RoutingTable, skip: string[]): { spec: TableSpec; d
           skip,
         }
       : { form: "block", within: g.within, prefixLength: g.prefixLength, routes, via, skip };
-  return { spec, digest: tableDigest(tableLines(tableRoutes(spec))) };
+  return { spec, digest: cachedDigest(spec) }; // worked out once per spec on this machine
 }
 
 export function planLab(e: Experiment, owner: string): LabPlan {

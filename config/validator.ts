@@ -1,15 +1,14 @@
 // The experiment schema's validator, compiled by ajv once per schema and then loaded from a cache as
 // plain JavaScript (ajv's standalone code): compiling costs every run of the program about 60 ms,
 // loading the cached code a few. The key is the schema, the options and ajv's version, so an edit
-// to any of them compiles afresh. The cache is scripts/register-ts.js's, outside the checkout.
+// to any of them compiles afresh (drivers/cache.ts).
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import Module from "node:module";
-import * as os from "node:os";
 import * as path from "node:path";
 import type AjvType from "ajv";
 import { type Options, type ValidateFunction } from "ajv";
 import type * as standaloneModule from "ajv/dist/standalone";
+import { cacheRoot, readCached, writeCached } from "../drivers/cache";
 import ajvPackage from "ajv/package.json";
 
 // strictRequired is off: the discriminator and oneOf forms name fields their branches define.
@@ -20,13 +19,6 @@ const OPTIONS: Options = {
   strict: true,
   strictRequired: false,
 };
-
-export function cacheRoot(): string {
-  return (
-    process.env.VRLAB_CACHE ||
-    path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "vrlab")
-  );
-}
 
 /** ajv's own compile of `ref` in `schema`: the reference the cached code must equal. */
 export function compileValidator(
@@ -63,21 +55,15 @@ export function cachedValidator(
     .digest("hex")
     .slice(0, 32);
   const file = path.join(dir, `${key}.js`);
+  const code = readCached(file);
   try {
-    return load(fs.readFileSync(file, "utf8"), file);
+    if (code !== undefined) return load(code, file);
   } catch {
-    // not cached yet (or unreadable): compile, and cache for the next run
+    // a cached file that does not load (cut short, say): compile afresh and replace it
   }
   const { ajv, validate } = compileValidator(schema, ref, true);
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}`;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const standalone = (require("ajv/dist/standalone") as typeof standaloneModule).default;
-    fs.writeFileSync(tmp, standalone(ajv, validate));
-    fs.renameSync(tmp, file); // atomic: a concurrent run never loads half a file
-  } catch {
-    // a read-only cache only costs the next run its compile
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const standalone = (require("ajv/dist/standalone") as typeof standaloneModule).default;
+  writeCached(file, standalone(ajv, validate));
   return validate;
 }

@@ -5,7 +5,8 @@
 import { arg, check } from "../remote/shell";
 import { type Rendered } from "./linux";
 import { script } from "./render";
-import { routeLine, type TableSpec, tableDigest, tableLines, tableRoutes } from "./table";
+import { type TableSpec } from "./table";
+import { cachedDigest, cachedText } from "./tableCache";
 
 /** Routes vrlab installs carry this protocol number, so apply, read and delete touch only them. */
 export const ROUTE_PROTO = 198;
@@ -22,8 +23,8 @@ export const routeCount = (s: TableSpec): number => ("form" in s ? s.routes : s.
 
 const vias = (s: TableSpec): string[] => ("form" in s ? s.via : [s.via]);
 
-// The last spec's table, so generated once per process and operation (the provider renders an
-// object several times per operation); a 1M-route table takes seconds to generate.
+// The last spec's table, so read once per process and operation (the provider renders an object
+// several times per operation); drivers/tableCache.ts keeps tables across processes.
 let memo: { key: string; text?: string; digest?: string } | undefined;
 
 function memoFor(spec: TableSpec): { text?: string; digest?: string } {
@@ -33,33 +34,23 @@ function memoFor(spec: TableSpec): { text?: string; digest?: string } {
 }
 
 /**
- * apply's stdin: the wanted `dest via` lines, in no particular order (apply needs none). Every
- * destination and next hop passes the shell allow-lists (remote/shell.ts), as `ip -batch` input
- * must: a newline in a value could otherwise add a command.
+ * apply's stdin: the wanted `dest via` lines, in no particular order (apply needs none). It is
+ * `ip -batch` input, so a newline in a value could add a command: the spec's next hops pass the
+ * shell allow-lists (remote/shell.ts), and the text holds only digits, dots, slashes and spaces.
  */
 export function wantedText(spec: TableSpec): string {
   const m = memoFor(spec);
-  if (m.text !== undefined) return m.text;
-  const routes = tableRoutes(spec);
-  const lines = new Array<string>(routes.length);
-  const hops = new Set<string>();
-  for (let i = 0; i < routes.length; i++) {
-    const line = routeLine(routes[i]);
-    const sp = line.indexOf(" ");
-    const dest = line.slice(0, sp);
-    const via = line.slice(sp + 1);
-    check(dest.includes("/") ? "ipv4cidr" : "ipv4", dest, "route");
-    if (!hops.has(via)) hops.add(check("ipv4", via, "via"));
-    lines[i] = line;
+  if (m.text === undefined) {
+    vias(spec).forEach((v, i) => check("ipv4", v, `via[${i}]`));
+    m.text = cachedText(spec);
   }
-  m.text = lines.length > 0 ? `${lines.join("\n")}\n` : "";
   return m.text;
 }
 
 /** The digest read prints for a spec's table; the program passes it in params, old stacks did not. */
 export function wantedDigest(spec: TableSpec): string {
   const m = memoFor(spec);
-  m.digest ??= tableDigest(tableLines(tableRoutes(spec)));
+  m.digest ??= cachedDigest(spec);
   return m.digest;
 }
 

@@ -88,22 +88,28 @@ describe("the default experiment", () => {
     cli.ok(["up", "--yes", "--expect-no-changes"]);
     cli.ok(["refresh", "--yes", "--expect-no-changes"]);
 
-    // Drift behind Pulumi's back: a guest's namespace, a bridge, and a cable's shaping.
+    // Drift behind Pulumi's back: a guest's namespace, a bridge, a cable's shaping, and ten of a
+    // router's routes (found by count and digest; up puts back just those ten).
+    const vr3Routes = cmd("ip", "-n", k("vr3"), "route", "show", "proto", "198").trim().split("\n");
+    for (const line of vr3Routes.slice(0, 10))
+      cmd("ip", "-n", k("vr3"), "route", "del", line.split(" ")[0], "proto", "198");
     cmd("ip", "netns", "del", k("vr2"));
     cmd("ip", "-n", k("server"), "link", "del", k("time"));
     cmd("tc", "-n", k("gen"), "qdisc", "del", "dev", "eth0", "root");
     const refresh = cli.run(["refresh", "--yes", "--expect-no-changes", "--diff"]);
     expect(refresh.code).not.toBe(0);
-    for (const name of ["lab-vr2-ns", "lab-br-time-dev", "lab-gen-shape-machine"]) {
+    for (const name of ["lab-vr2-ns", "lab-br-time-dev", "lab-gen-shape-machine", "lab-vr3-rt1k-routes"]) {
       expect(refresh.stdout).toContain(name);
     }
     expect(refresh.stdout).toMatch(/qdisc\s*: "tbf" => "noqueue"/);
+    expect(refresh.stdout).toMatch(/count\s*: "1000" => "990"/);
     cli.ok(["up", "--yes"]);
     expect(namespaces()).toContain(k("vr2"));
     expect(links(k("server"))).toContain(k("time"));
     expect(bridgePorts("time")).toBe(5); // the ports the deleted bridge released are back in it
     expect(cmd("tc", "-n", k("gen"), "qdisc", "show", "dev", "eth0", "root")).toMatch(/^qdisc tbf 1: root/);
     cmd("ip", "netns", "exec", k("vr2"), "ping", "-c", "1", "-W", "2", "198.18.2.2");
+    expect(cmd("ip", "-n", k("vr3"), "route", "show", "proto", "198").trim().split("\n")).toEqual(vr3Routes);
     cli.ok(["up", "--yes", "--expect-no-changes"]);
   });
 

@@ -67,14 +67,14 @@ describe("vrlab review", () => {
     expect(run.stderr).toContain(`vrlab review: previewing ${changed} (new stack file`);
   });
 
-  test("the changed stack: four routing tables updated, count 1000 → 900, no script printed", () => {
+  test("the changed stack: four routing tables updated, 1000 → 900 routes and the digest, no script printed", () => {
     const s = section(markdown, changed);
     // The suite's resource updates too: its experiment's digest changed, so it runs again.
     expect(s).toMatch(/Previewed because: new stack file.*\*\*5 to update\*\*; \d+ unchanged\./);
     expect(s).toMatch(/^- \*\*update\*\* `bench:Suite lab-suite-run`: .*`runId: /m);
     for (const vr of ["vr1", "vr2", "vr3", "vr4"]) {
       const line = new RegExp(
-        `^- \\*\\*update\\*\\* \`linux:Routes lab-${vr}-rt1k-routes\`: .*\`([\\w.]+\\.)?count: 1000 → 900\``,
+        `^- \\*\\*update\\*\\* \`linux:Routes lab-${vr}-rt1k-routes\`: \`digest: [0-9a-f]{16} → [0-9a-f]{16}\`, \`routes: 1000 → 900\`$`,
         "m",
       );
       expect(s).toMatch(line);

@@ -22,6 +22,7 @@ test("the shipped stacks are the seed's scenarios", () => {
     "embedded-full",
     "native",
     "openvz",
+    "routes-scale",
     "vmware",
     "xen",
     "xen-fairness",

@@ -181,8 +181,9 @@ describe("routing tables", () => {
         );
         expect(() => wantedText(block({ via: [via] }))).toThrow(/unsafe ipv4 value/);
       }
+      // A table whose text holds anything but digits, dots, slashes and spaces never reaches ip.
       jest.spyOn(table, "tableRoutes").mockReturnValueOnce([{ net: 0, len: NaN, via: "198.18.2.2" }]);
-      expect(() => wantedText(block({ routes: 1 }))).toThrow(/unsafe ipv4cidr value "0.0.0.0\/NaN"/);
+      expect(() => wantedText(block({ routes: 1 }))).toThrow(/unexpected characters/);
     });
   });
 });

@@ -2,6 +2,11 @@
 // is the read script's formula, file tables are refused line by line, and lab traffic stays in.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tableModule from "../../drivers/table";
+import { cachedDigest, cachedText } from "../../drivers/tableCache";
 import {
   generateRoutes,
   labProblem,
@@ -166,5 +171,36 @@ describe("tableRoutes", () => {
       skip: [[0xc6130000, 0xc6130001]],
     });
     expect(legacy.map(routeLine)).toEqual(["198.19.0.1 198.18.2.2", "198.19.0.2 198.18.2.2"]);
+  });
+});
+
+describe("the table cache", () => {
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "vrlab-tables-"));
+  const small = spec(2000, 9);
+
+  test("makes a spec's table once: a later digest or text is read, and they agree with a fresh make", () => {
+    const d = dir();
+    const made = jest.spyOn(tableModule, "tableRoutes");
+    const digest = cachedDigest(small, d);
+    expect(made).toHaveBeenCalledTimes(1);
+    expect(cachedDigest(small, d)).toBe(digest);
+    const text = cachedText(small, d);
+    expect(made).toHaveBeenCalledTimes(1); // both from the cache
+    made.mockRestore();
+    expect(digest).toBe(tableDigest(tableLines(generateRoutes(small))));
+    expect(text.split("\n").filter(Boolean).sort()).toEqual(tableLines(generateRoutes(small)));
+    fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  test("a cached text that holds anything but addresses is refused; a bad digest file is remade", () => {
+    const d = dir();
+    const digest = cachedDigest(small, d);
+    const [lines] = fs.readdirSync(d).filter((f) => f.endsWith(".lines"));
+    const [digestFile] = fs.readdirSync(d).filter((f) => f.endsWith(".digest"));
+    fs.writeFileSync(path.join(d, digestFile), "not a digest");
+    expect(cachedDigest(small, d)).toBe(digest);
+    fs.appendFileSync(path.join(d, lines), "1.2.3.0/24 198.18.2.2\nroute flush all\n");
+    expect(() => cachedText(small, d)).toThrow(/unexpected characters/);
+    fs.rmSync(d, { recursive: true, force: true });
   });
 });
