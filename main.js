@@ -21,5 +21,14 @@ Error.prepareStackTrace = (error, frames) => {
   return (prepare ?? plain)(error, frames);
 };
 
-require("./scripts/register-ts");
-module.exports = require("./index.ts");
+// The engine starts the dynamic provider's process (~0.25 s) when the program first needs it, which a
+// program declaring its resources synchronously does only once it has declared them all. So it asks
+// at once, with an invoke the provider does not implement (its error is the expected answer), and
+// yields for the request to go out: the provider starts while index.ts loads.
+module.exports = async () => {
+  const pulumi = require("@pulumi/pulumi");
+  pulumi.runtime.invoke("pulumi-nodejs:dynamic:start", {}).catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
+  require("./scripts/register-ts");
+  return require("./index.ts");
+};
