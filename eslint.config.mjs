@@ -11,11 +11,20 @@ export default tseslint.config(
     },
   },
   {
-    // The few plain CommonJS files (drivers/load.js registers ts-node, so it cannot be TypeScript).
+    // The few plain CommonJS files: what loads the TypeScript (main.js, scripts/register-ts.js,
+    // drivers/load.js) and what is preloaded before it (scripts/lazy-sdk.js).
     files: ["**/*.js"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        __dirname: "readonly",
+        __filename: "readonly",
+        process: "readonly",
+        setImmediate: "readonly",
+        globalThis: "readonly",
+      },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

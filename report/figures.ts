@@ -2,19 +2,16 @@
 // summaries alone (the raw samples may be gone). Pure: report/render.ts draws them. Figs. 1-3 are
 // bars per system, here; the sweeps of fig. 4 are in report/sweeps.ts.
 import {
-  CONFIG,
   HEIGHT,
-  SCHEMA,
-  WIDTH,
   colours,
   failedFigure,
   failures,
   find,
   gbeLimit,
+  layeredFigure,
   payloadOf,
   referenceRule,
   row,
-  statusOf,
   title,
   type Figure,
   type Row,
@@ -128,58 +125,46 @@ function barFigure(inputs: StackResults[], def: BarDef): Figure | undefined {
   };
   const y = { field: "mean", type: "quantitative" as const, title: def.yTitle };
   const short = 0.07 * Math.max(...rows.map((r) => r.hi ?? r.mean));
-  return {
-    id: def.id,
-    status: statusOf(fails),
-    failures: fails,
-    spec: {
-      $schema: SCHEMA,
-      title: title(inputs, def.title, [...notes, ...fails]),
-      config: CONFIG,
-      width: WIDTH,
-      height: HEIGHT,
+  return layeredFigure(def.id, fails, title(inputs, def.title, [...notes, ...fails]), [
+    {
+      data: { values: rows },
       layer: [
         {
-          data: { values: rows },
-          layer: [
-            {
-              mark: { type: "bar", width: { band: 0.6 } },
-              encoding: { x, y, color: { field: "group", scale: colours(rows), title: null } },
-            },
-            {
-              transform: [{ filter: "isValid(datum.lo)" }],
-              mark: { type: "errorbar", ticks: { width: 10 }, color: "#000" },
-              encoding: {
-                x,
-                y: { field: "lo", type: "quantitative", title: def.yTitle },
-                y2: { field: "hi" },
-              },
-            },
-            {
-              // The mean, inside the bar's foot (clear of the error bar): near-equal bars still read apart.
-              transform: [{ filter: `datum.mean >= ${short}` }],
-              mark: { type: "text", baseline: "bottom", dy: -6, fontSize: 11, color: "#fff" },
-              encoding: { x, y: { value: HEIGHT }, text: { field: "mean", format: ".4~r" } },
-            },
-            {
-              // A bar too short to hold it has its mean above its error bar.
-              transform: [
-                { filter: `datum.mean < ${short}` },
-                { calculate: "datum.hi || datum.mean", as: "top" },
-              ],
-              mark: { type: "text", baseline: "bottom", dy: -4, fontSize: 11, color: "#222" },
-              encoding: {
-                x,
-                y: { field: "top", type: "quantitative" },
-                text: { field: "mean", format: ".4~r" },
-              },
-            },
-          ],
+          mark: { type: "bar", width: { band: 0.6 } },
+          encoding: { x, y, color: { field: "group", scale: colours(rows), title: null } },
         },
-        ...(limit ? referenceRule(limit.mbps, limit.label) : []),
+        {
+          transform: [{ filter: "isValid(datum.lo)" }],
+          mark: { type: "errorbar", ticks: { width: 10 }, color: "#000" },
+          encoding: {
+            x,
+            y: { field: "lo", type: "quantitative", title: def.yTitle },
+            y2: { field: "hi" },
+          },
+        },
+        {
+          // The mean, inside the bar's foot (clear of the error bar): near-equal bars still read apart.
+          transform: [{ filter: `datum.mean >= ${short}` }],
+          mark: { type: "text", baseline: "bottom", dy: -6, fontSize: 11, color: "#fff" },
+          encoding: { x, y: { value: HEIGHT }, text: { field: "mean", format: ".4~r" } },
+        },
+        {
+          // A bar too short to hold it has its mean above its error bar.
+          transform: [
+            { filter: `datum.mean < ${short}` },
+            { calculate: "datum.hi || datum.mean", as: "top" },
+          ],
+          mark: { type: "text", baseline: "bottom", dy: -4, fontSize: 11, color: "#222" },
+          encoding: {
+            x,
+            y: { field: "top", type: "quantitative" },
+            text: { field: "mean", format: ".4~r" },
+          },
+        },
       ],
     },
-  };
+    ...(limit ? referenceRule(limit.mbps, limit.label) : []),
+  ]);
 }
 
 /** Every figure the results hold, in the paper's order; a benchmark that is absent gives none. */

@@ -2,16 +2,12 @@
 // table's size (1k to 1M routes), one point per table and a line per number of routers, the offered
 // rate dashed. The size is what the benchmark counted in the routers (params.routes), not the config.
 import {
-  CONFIG,
-  HEIGHT,
-  REFERENCE_COLOUR,
-  SCHEMA,
-  WIDTH,
   colours,
   failedFigure,
   failures,
+  layeredFigure,
+  offeredLine,
   row,
-  statusOf,
   title,
   type Figure,
   type Found,
@@ -80,52 +76,27 @@ export function forwardingTablesFigure(
   const single = new Set(rows.map((r) => r.series)).size === 1;
   const { domain, range } = colours(rows);
   const color = { field: "group", scale: { domain, range }, title: null };
-  return {
-    id: "fig4b",
-    status: statusOf(fails),
-    failures: fails,
-    spec: {
-      $schema: SCHEMA,
-      title: head([...notes, ...fails]),
-      config: CONFIG,
-      width: WIDTH,
-      height: HEIGHT,
+  return layeredFigure("fig4b", fails, head([...notes, ...fails]), [
+    {
+      data: { values: rows },
       layer: [
+        { mark: { type: "line", point: true }, encoding: { x, y, color } },
         {
-          data: { values: rows },
-          layer: [
-            { mark: { type: "line", point: true }, encoding: { x, y, color } },
-            {
-              transform: [{ filter: "isValid(datum.lo)" }],
-              mark: { type: "errorbar", ticks: { width: 6 }, color: "#000" },
-              encoding: { x, y: { field: "lo", type: "quantitative", title: yTitle }, y2: { field: "hi" } },
-            },
-            // Values under the points only for one line: several would print over each other.
-            ...(single
-              ? [
-                  {
-                    mark: { type: "text" as const, dy: 16, fontSize: 10, color: "#222" },
-                    encoding: { x, y, text: { field: "mean", format: ".1f" } },
-                  },
-                ]
-              : []),
-          ],
+          transform: [{ filter: "isValid(datum.lo)" }],
+          mark: { type: "errorbar", ticks: { width: 6 }, color: "#000" },
+          encoding: { x, y: { field: "lo", type: "quantitative", title: yTitle }, y2: { field: "hi" } },
         },
-        ...(offered.length
+        // Values under the points only for one line: several would print over each other.
+        ...(single
           ? [
               {
-                data: { values: offered },
-                mark: {
-                  type: "line" as const,
-                  color: REFERENCE_COLOUR,
-                  strokeDash: [6, 4],
-                  point: { color: REFERENCE_COLOUR },
-                },
-                encoding: { x, y, detail: { field: "series" } },
+                mark: { type: "text" as const, dy: 16, fontSize: 10, color: "#222" },
+                encoding: { x, y, text: { field: "mean", format: ".1f" } },
               },
             ]
           : []),
       ],
     },
-  };
+    ...(offered.length ? [{ data: { values: offered }, ...offeredLine(x, y) }] : []),
+  ]);
 }

@@ -127,6 +127,28 @@ function wrap(line: string, width: number): string[] {
 
 export const statusOf = (fails: string[]): Figure["status"] => (fails.length ? "partial" : "ok");
 
+/** The offered rate, a dashed line in the reference colour beside what was forwarded. */
+export const offeredLine = (x: object, y: object) => ({
+  mark: {
+    type: "line" as const,
+    color: REFERENCE_COLOUR,
+    strokeDash: [6, 4],
+    point: { color: REFERENCE_COLOUR },
+  },
+  encoding: { x, y, detail: { field: "series" } },
+});
+
+/** A figure of layers at the house size and style; its status follows its failures. */
+export function layeredFigure(
+  id: string,
+  fails: string[],
+  heading: TopLevelSpec["title"],
+  layer: unknown[],
+): Figure {
+  const spec = { $schema: SCHEMA, title: heading, config: CONFIG, width: WIDTH, height: HEIGHT, layer };
+  return { id, status: statusOf(fails), failures: fails, spec: spec as TopLevelSpec };
+}
+
 /** The figure of benchmarks that failed (or succeeded without its metric): it says so. */
 export function failedFigure(id: string, head: TopLevelSpec["title"], found: Found[]): Figure {
   const why = found.some((f) => f.b.status === "ok")

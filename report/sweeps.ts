@@ -4,12 +4,13 @@
 import {
   CONFIG,
   HEIGHT,
-  REFERENCE_COLOUR,
   SCHEMA,
   WIDTH,
   colours,
   failedFigure,
   failures,
+  layeredFigure,
+  offeredLine,
   find,
   gbeLimit,
   payloadOf,
@@ -198,15 +199,7 @@ export function forwardingFigure(inputs: StackResults[]): Figure | undefined {
   const reference = {
     data: { values: offered },
     layer: [
-      {
-        mark: {
-          type: "line" as const,
-          color: REFERENCE_COLOUR,
-          strokeDash: [6, 4],
-          point: { color: REFERENCE_COLOUR },
-        },
-        encoding: { x, y, detail: { field: "series" } },
-      },
+      offeredLine(x, y),
       {
         transform: [
           { filter: `datum.x === ${last}` },
@@ -217,20 +210,8 @@ export function forwardingFigure(inputs: StackResults[]): Figure | undefined {
       },
     ],
   };
-  return {
-    id: "fig4b",
-    status: statusOf(fails),
-    failures: fails,
-    spec: {
-      $schema: SCHEMA,
-      title: head([...notes, ...fails]),
-      config: CONFIG,
-      width: WIDTH,
-      height: HEIGHT,
-      layer: [
-        ...grouped(rows, "number of virtual routers", "packet rate (kp/s)", yMax),
-        ...(offered.length ? [reference] : []),
-      ],
-    },
-  };
+  return layeredFigure("fig4b", fails, head([...notes, ...fails]), [
+    ...grouped(rows, "number of virtual routers", "packet rate (kp/s)", yMax),
+    ...(offered.length ? [reference] : []),
+  ]);
 }
