@@ -6,7 +6,7 @@
 import { claimsScripts } from "./claims";
 import { cgroupScripts } from "./cgroup";
 import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts, type Rendered } from "./linux";
-import { type RoutesParams, routesScripts, wantedText } from "./routes";
+import { type RoutesParams, routesChange, routesScripts, wantedText } from "./routes";
 import { shapingScripts } from "./shaping";
 import { workspaceScripts } from "./workspace";
 
@@ -21,6 +21,11 @@ export interface ScriptedKind<P> {
    * of 1M routes, the read after apply would cost a tenth of the install again.
    */
   proven?: boolean;
+  /**
+   * stdin for the rendered `change` script, which takes the object from the old params to the new
+   * ones without reading it, when the old state says what is there; undefined: run apply.
+   */
+  change?(old: { params: P; observed?: Record<string, string> }, next: P): string | undefined;
 }
 
 /** Binds a renderer's params type to its kind's entry (the table itself holds them all). */
@@ -43,6 +48,7 @@ export const KINDS: Readonly<Record<string, ScriptedKind<Record<string, unknown>
     // One `ip -batch` stops at the first route the kernel refuses, and apply feeds it a marker that
     // fails it when the listing or stdin fell short: its success leaves exactly the wanted table.
     proven: true,
+    change: routesChange,
   }),
 });
 

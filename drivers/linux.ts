@@ -10,6 +10,8 @@ export interface Scripts {
   apply: string;
   read: string;
   delete: string;
+  /** A kind whose ScriptedKind.change gives stdin: applies a change from the old params (drivers/kinds.ts). */
+  change?: string;
 }
 
 export interface Rendered {

@@ -59,6 +59,45 @@ export function wantedTable(spec: TableSpec): { text: string; digest: string } {
   return { text: wantedText(spec), digest: wantedDigest(spec) };
 }
 
+/** `dest via` lines as a map of destination to next hop. */
+function hops(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const sp = line.indexOf(" ");
+    if (sp > 0) out.set(line.slice(0, sp), line.slice(sp + 1));
+  }
+  return out;
+}
+
+/**
+ * A change of table as `ip -batch` commands, worked out from the two tables alone: replaces (new
+ * routes, changed next hops) first, deletes last. Only when the router is known to hold the old
+ * table, that is when the last read or apply found exactly it: otherwise (drift, or an old table
+ * that cannot be made again) undefined, and apply compares with what the kernel lists instead.
+ * For 1M routes this spares apply the listing and sends ~2% of the lines, not all of them.
+ */
+export function routesChange(
+  old: { params: RoutesParams; observed?: Record<string, string> },
+  next: RoutesParams,
+): string | undefined {
+  const { params, observed } = old;
+  if (params.ns !== next.ns || observed?.count !== String(routeCount(params.spec))) return undefined;
+  if (observed.digest !== (params.digest ?? wantedDigest(params.spec))) return undefined;
+  let before: Map<string, string>;
+  try {
+    before = hops(cachedText(params.spec));
+  } catch {
+    return undefined; // a table file changed or gone since: the full apply needs only the new one
+  }
+  const replaces: string[] = [];
+  for (const [dest, via] of hops(wantedText(next.spec))) {
+    if (before.get(dest) !== via) replaces.push(`route replace ${dest} via ${via} proto ${ROUTE_PROTO}\n`);
+    before.delete(dest);
+  }
+  const deletes = [...before.keys()].map((dest) => `route del ${dest} proto ${ROUTE_PROTO}\n`);
+  return replaces.join("") + deletes.join("");
+}
+
 // The current routes as `ip route` prints them, a line `--`, then the wanted `dest via` lines.
 const BOTH = `both() { ip -n "$NS" route show proto "$PROTO" </dev/null; echo --; cat; }`;
 
@@ -118,6 +157,8 @@ echo digest=$(ip -n "$NS" route show proto "$PROTO" | awk '{print $1, $3}' | LC_
 [ -e "/run/netns/$NS" ] || exit 0
 ip -n "$NS" route flush proto "$PROTO"`,
       ),
+      // The commands of routesChange on stdin; one `ip -batch` stops at the first that fails.
+      change: script(vars, `\nip -n "$NS" -batch -`),
     },
   };
 }

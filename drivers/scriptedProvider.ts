@@ -147,6 +147,15 @@ export const scriptedProvider: pulumi.dynamic.ResourceProvider<ScriptedState, Sc
   async update(_id, olds, news) {
     // New connection settings alone change nothing on the host: record them, run nothing.
     if (!scriptedDiff(olds, news).rerun) return { outs: { ...settle(news), observed: olds.observed } };
+    const k = kindOf(news.kind);
+    const stdin = olds.kind === news.kind ? k.change?.(olds, news.params) : undefined;
+    const { scripts, want } = k.render(news.params);
+    if (stdin !== undefined && scripts.change) {
+      // Its success takes the object from what the old state recorded to the new params. It fails
+      // when the host held something else (changed since the last read): apply then converges it.
+      const r = await run(news.target, credentials(news), scripts.change, { stdin });
+      if (r.code === 0) return { outs: { ...settle(news), observed: { ...want } } };
+    }
     return { outs: { ...settle(news), observed: await converge(news) } };
   },
   async delete(_id, props) {

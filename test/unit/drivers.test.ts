@@ -10,7 +10,7 @@ import { drivers } from "../../drivers";
 import { cgroupScripts } from "../../drivers/cgroup";
 import { bridgeScripts, namespaceScripts, nicPortScripts, portScripts } from "../../drivers/linux";
 import { DriverRegistry } from "../../drivers/registry";
-import { routesScripts, wantedDigest, wantedText } from "../../drivers/routes";
+import { routesChange, routesScripts, wantedDigest, wantedText } from "../../drivers/routes";
 import * as table from "../../drivers/table";
 import { burstBytes, shapingScripts, tcRateText } from "../../drivers/shaping";
 import { driftOf, scriptedDiff, type ScriptedState } from "../../drivers/scriptedProvider";
@@ -184,6 +184,40 @@ describe("routing tables", () => {
       // A table whose text holds anything but digits, dots, slashes and spaces never reaches ip.
       jest.spyOn(table, "tableRoutes").mockReturnValueOnce([{ net: 0, len: NaN, via: "198.18.2.2" }]);
       expect(() => wantedText(block({ routes: 1 }))).toThrow(/unexpected characters/);
+    });
+  });
+
+  describe("a change worked out from the two tables", () => {
+    const ns = "v1234-vr1";
+    const old = (over: Partial<table.TableSpec> = {}, observed?: Record<string, string>) => {
+      const spec = block(over);
+      return { params: { ns, spec, digest: wantedDigest(spec) }, observed };
+    };
+    const seen = (spec: table.TableSpec) => ({
+      count: String((spec as table.BlockSpec).routes),
+      digest: wantedDigest(spec),
+    });
+
+    test("replaces new routes and changed next hops first, deletes removed ones last", () => {
+      const from = old({}, seen(block()));
+      const to = { ns, spec: block({ routes: 5, via: ["198.18.2.3"] }), digest: "" };
+      expect(routesChange(from, to)).toBe(
+        ["0", "1", "2", "3", "4"]
+          .map((o) => `route replace 198.18.${o}.0/24 via 198.18.2.3 proto 198\n`)
+          .join(""),
+      );
+      const fewer = { ns, spec: block({ routes: 2 }), digest: "" };
+      expect(routesChange(from, fewer)).toBe(
+        "route del 198.18.2.0/24 proto 198\nroute del 198.18.3.0/24 proto 198\n",
+      );
+    });
+
+    test("only when the last read or apply found the old table: otherwise apply compares with the kernel", () => {
+      const to = { ns, spec: block({ routes: 5 }), digest: "" };
+      expect(routesChange(old({}, undefined), to)).toBeUndefined(); // never read
+      expect(routesChange(old({}, { ...seen(block()), digest: "0123456789abcdef" }), to)).toBeUndefined(); // drift
+      expect(routesChange(old({}, { ...seen(block()), count: "3" }), to)).toBeUndefined();
+      expect(routesChange(old({}, seen(block())), { ...to, ns: "v1234-vr2" })).toBeUndefined();
     });
   });
 });
