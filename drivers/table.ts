@@ -4,7 +4,7 @@
 // and the tests agree on a table's digest without ever storing its routes.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { LENGTH_MIX, PUBLIC_EXCLUDED, Rng, pickWeighted } from "./tableMix";
+import { LENGTH_MIX, PUBLIC_EXCLUDED, Rng, mix, pickWeighted } from "./tableMix";
 
 export interface Route {
   /** Network address as an unsigned 32-bit number, host bits zero. */
@@ -242,8 +242,11 @@ export function generateRoutes(spec: GeneratedSpec): Route[] {
     (p) => p.net < 0x01000000 || p.net + size(p.len) > 0xe0000000 || excluded.some((x) => overlaps(x, p)),
     "public prefixes",
   );
-  const hop = (): string => spec.via[spec.via.length === 1 ? 0 : rng.below(spec.via.length)];
-  return [...inLab, ...outside].map((p) => ({ ...p, via: hop() }));
+  // A prefix's next hop depends on the prefix and the seed alone, so a table of more or fewer routes
+  // keeps every shared route's next hop: a change of count is a change of that many routes.
+  const hop = (p: Prefix): string =>
+    spec.via[mix(p.net ^ Math.imul(p.len, 0x9e3779b1) ^ spec.seed) % spec.via.length];
+  return [...inLab, ...outside].map((p) => ({ ...p, via: hop(p) }));
 }
 
 /** Consecutive /prefixLength prefixes from `start`, skipping those touching `skip` ranges. */

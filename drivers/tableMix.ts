@@ -9,10 +9,7 @@ export class Rng {
     let x = seed >>> 0;
     const split = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      return mix(x);
     };
     this.s = Uint32Array.from([split(), split(), split(), split()]);
   }
@@ -38,6 +35,14 @@ export class Rng {
 }
 
 const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+/** A 32-bit integer hash (murmur3's finalizer): equal inputs, equal outputs, on every machine. */
+export function mix(x: number): number {
+  let z = x >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
 
 /**
  * Prefix lengths of the global IPv4 BGP table, per 10,000 routes, rounded from the public
