@@ -1,7 +1,8 @@
 // A guest's routing table (drivers/table.ts says which routes a spec stands for). State keeps the
 // spec, the count and the digest, never the routes. Apply reads the wanted `dest via` lines on stdin
-// and changes only the difference through one `ip -batch`: replaces first, deletes last, no flush,
-// so the guest never has an empty or partial table.
+// and changes only the difference from what the kernel lists through one `ip -batch`: replaces
+// first, deletes last, no flush, so the guest never has an empty or partial table. A change from a
+// table the last read found in place sends just the difference of the two tables (routesChange).
 import { arg, check } from "../remote/shell";
 import { type Rendered } from "./linux";
 import { script } from "./render";

@@ -32,9 +32,14 @@ is_elf() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -tx1 | tr -d ' ')" = 7f454c4
 launchers() {
   local dir="$1" lazy="$1/../libexec/lazy-sdk.js"
   mkdir -p "$dir/../libexec"
-  # An engine built before the wrapper has the real host in bin/.
+  # An engine built before the wrapper has the real host in bin/ (a set-up running at the same time
+  # may move it first).
   if is_elf "$dir/pulumi-language-nodejs"; then
-    mv -f "$dir/pulumi-language-nodejs" "$dir/../libexec/pulumi-language-nodejs"
+    mv -f "$dir/pulumi-language-nodejs" "$dir/../libexec/pulumi-language-nodejs" 2>/dev/null || true
+  fi
+  if [ ! -x "$dir/../libexec/pulumi-language-nodejs" ]; then
+    echo "setup-engine: no language host in $dir/../libexec" >&2
+    return 1
   fi
   install_text "$lazy" 644 < "$VRLAB_ROOT/scripts/lazy-sdk.js"
   install_text "$dir/pulumi-resource-pulumi-nodejs" 755 <<'EOF'
