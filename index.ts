@@ -3,8 +3,8 @@
 import { stackConfig } from "./config/pulumi";
 import type * as testbedModule from "./components/testbed";
 
-// The config is checked before the lab's modules load (ts-node compiles them for ~20 s), so a
-// mistake in it fails in seconds.
+// The config is checked before the lab's modules load, so a mistake in it fails before anything
+// else is done.
 const { experiment, runRoot, suiteRun } = stackConfig(__dirname);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Testbed } = require("./components/testbed") as typeof testbedModule;
