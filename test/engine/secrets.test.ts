@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { type CliResult } from "../support/cli";
 import { leaksOf } from "../support/lab";
-import { sshConnection } from "../support/sshLab";
+import { sshConnection, sshServer } from "../support/sshLab";
 import { startSshd, type Sshd } from "../support/sshd";
 import { repo, TestStack } from "../support/stack";
 
@@ -19,14 +19,7 @@ function experiment(sshd: Sshd): unknown {
   const connection = sshConnection(sshd, sshd.hostKeyLine);
   return {
     description: "planted secret",
-    server: {
-      name: "server",
-      cpus: 2,
-      memoryMiB: 1024,
-      nics: [{ name: "eth0" }],
-      connection,
-      hypervisor: "netns",
-    },
+    server: sshServer(connection),
     bridges: [{ name: "time", address: "198.18.2.1/24" }],
     guests: [
       {

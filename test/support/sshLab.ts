@@ -19,6 +19,18 @@ export function sshConnection(sshd: Sshd, hostKey: string, dialTimeoutS?: number
   };
 }
 
+/** The fixture's server: its namespace, 2 CPUs, 1 GiB, NIC eth0, netns guests. */
+export function sshServer(connection: Record<string, unknown>): Record<string, unknown> {
+  return {
+    name: "server",
+    cpus: 2,
+    memoryMiB: 1024,
+    nics: [{ name: "eth0" }],
+    connection,
+    hypervisor: "netns",
+  };
+}
+
 export function sshLabExperiment(sshd: Sshd, o: SshLabOptions): unknown {
   const connection = sshConnection(sshd, o.hostKey, o.dialTimeoutS);
   const guest = (name: string, n: number) => ({
@@ -37,14 +49,7 @@ export function sshLabExperiment(sshd: Sshd, o: SshLabOptions): unknown {
   return {
     description: o.description,
     defaults: { vcpus: 1, memoryMiB: 128, diskGiB: 1 },
-    server: {
-      name: "server",
-      cpus: 2,
-      memoryMiB: 1024,
-      nics: [{ name: "eth0" }],
-      connection,
-      hypervisor: "netns",
-    },
+    server: sshServer(connection),
     bridges: [
       { name: "gen", nic: "eth0", address: "198.18.1.1/24" },
       { name: "time", address: "198.18.2.1/24" },
