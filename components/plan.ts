@@ -4,7 +4,7 @@
 import { formatPrefix, parseCidr } from "../config/addr";
 import { type Experiment, type Machine, type RoutingTable } from "../config/model";
 import { hostEndName, ifaceName, kernelName, ownerTag } from "../config/names";
-import { DEFAULT_DESTINATIONS } from "../config/tables";
+import { defaultDestinations } from "../config/tables";
 import { type TableSpec } from "../drivers/table";
 import { cachedDigest } from "../drivers/tableCache";
 
@@ -72,10 +72,7 @@ export function tablePlan(t: RoutingTable, skip: string[]): { spec: TableSpec; d
           form: "generated",
           seed: g.seed,
           routes,
-          destinations: g.destinations ?? {
-            within: DEFAULT_DESTINATIONS.within,
-            routes: Math.min(routes, DEFAULT_DESTINATIONS.routes),
-          },
+          destinations: g.destinations ?? defaultDestinations(routes),
           via,
           skip,
         }

@@ -4,14 +4,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  labProblem,
-  parsePrefix,
-  parseTableFile,
-  tableDigest,
-  tableLines,
-  type Route,
-} from "../drivers/table";
+import { labProblem, parseTableFile, tableDigest, tableLines } from "../drivers/table";
 import { LAB_PREFIX, LAB_RANGE, contains, ipToInt, overlaps, parseCidr } from "./addr";
 import { connectedCidrs, nextHopProblems, routeCapacity } from "./addrCheck";
 import { type Problem } from "./errors";
@@ -24,8 +17,11 @@ const FILE = new RegExp(table.file.pattern);
 const CIDR = new RegExp(schemaJson.definitions.cidr.pattern);
 const IPV4 = new RegExp(schemaJson.definitions.ipv4.pattern);
 
-/** Where a realistic table's lab destinations go when the YAML does not say. */
-export const DEFAULT_DESTINATIONS = { within: "198.19.0.0/16", routes: 256 };
+/** A realistic table's lab destinations when the YAML does not say: 256 (or all) in 198.19.0.0/16. */
+export const defaultDestinations = (routes: number): { within: string; routes: number } => ({
+  within: "198.19.0.0/16",
+  routes: Math.min(routes, 256),
+});
 /** The generator draws lab destinations of these lengths (drivers/table.ts generateRoutes). */
 const DEST_LENGTHS = { min: 20, max: 28 };
 /** Bad lines listed per file; the rest are counted. */
@@ -50,10 +46,7 @@ export function resolveTable(t: RawRoutingTable): RoutingTable {
 
 const seeded = (g: SeedGenerate, routes: number): SeedGenerate => ({
   ...g,
-  destinations: g.destinations ?? {
-    within: DEFAULT_DESTINATIONS.within,
-    routes: Math.min(routes, DEFAULT_DESTINATIONS.routes),
-  },
+  destinations: g.destinations ?? defaultDestinations(routes),
 });
 
 /** A realistic table's lab destinations lie in the lab range and fit their block. */
@@ -132,7 +125,7 @@ function loadFile(e: Experiment, t: RoutingTable, i: number, projectDir: string,
   const via = Array.isArray(t.via) ? t.via : [];
   // A bad via is reported at `via`; its lines are still parsed, against a stand-in in the lab.
   const fallback = typeof via[0] === "string" && IPV4.test(via[0]) ? via[0] : "198.18.0.1";
-  const { routes, problems } = parseTableFile(text, fallback);
+  const { routes, lines: lineOf, problems } = parseTableFile(text, fallback);
   const found: LineProblem[] = [...problems];
   // labProblem says why a route is bad; only routes touching the lab range or leaving it through
   // their next hop can be (a default route and one covering the lab touch it), so only those are asked.
@@ -142,32 +135,26 @@ function loadFile(e: Experiment, t: RoutingTable, i: number, projectDir: string,
     if (v === undefined) inLab.set(hop, (v = contains(LAB_PREFIX, { net: ipToInt(hop), len: 32 })));
     return !v;
   };
-  const lab = routes.flatMap((r) => {
+  routes.forEach((r, i) => {
     const why = overlaps(r, LAB_PREFIX) || leaves(r.via) ? labProblem(r, skip) : undefined;
-    return why ? [{ r, why }] : [];
+    if (why) found.push({ line: lineOf[i], message: why });
   });
   // Next hops the lines name besides `via` (checked there) meet the same rules; each said once.
-  const named = new Map<string, { first: Route; lines: number }>();
-  for (const r of routes) {
-    if (via.includes(r.via) || r.via === fallback) continue;
+  const named = new Map<string, { first: number; lines: number }>();
+  routes.forEach((r, i) => {
+    if (via.includes(r.via) || r.via === fallback) return;
     const n = named.get(r.via);
     if (n) n.lines++;
-    else named.set(r.via, { first: r, lines: 1 });
+    else named.set(r.via, { first: i, lines: 1 });
+  });
+  for (const [hop, { first, lines }] of named) {
+    if (leaves(hop)) continue; // outside the lab, labProblem has said so on every line already
+    for (const m of nextHopProblems(e, t.name, hop))
+      found.push({
+        line: lineOf[first],
+        message: lines > 1 ? `${m} (${lines - 1} more lines name ${hop})` : m,
+      });
   }
-  const hops = [...named].flatMap(([hop, { first, lines }]) =>
-    // Outside the lab, labProblem has said so on every line already.
-    !leaves(hop)
-      ? nextHopProblems(e, t.name, hop).map((m) => ({
-          r: first,
-          why: lines > 1 ? `${m} (${lines - 1} more lines name ${hop})` : m,
-        }))
-      : [],
-  );
-  const lineOf = lineNumbers(
-    text,
-    [...lab, ...hops].map((x) => x.r),
-  );
-  for (const { r, why } of [...lab, ...hops]) found.push({ line: lineOf.get(key(r)) ?? 0, message: why });
   if (found.length > 0) return listed(at, name, found);
   if (t.routes !== 0 && t.routes !== routes.length)
     return [
@@ -205,22 +192,6 @@ const REASONS: Record<string, string> = {
 function reason(err: unknown): string {
   const code = (err as { code?: string }).code;
   return (code && REASONS[code]) ?? (err as Error).message;
-}
-
-const key = (p: { net: number; len: number }): number => p.net * 64 + p.len;
-
-/** The line of each route's prefix (its first: files repeat none), found by one pass over the text. */
-function lineNumbers(text: string, wanted: Route[]): Map<number, number> {
-  const keys = new Set(wanted.map(key));
-  const out = new Map<number, number>();
-  if (keys.size === 0) return out;
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length && out.size < keys.size; i++) {
-    const word = lines[i].replace(/#.*/, "").trim().split(/\s+/)[0];
-    const p = word ? parsePrefix(word) : undefined;
-    if (p && keys.has(key(p)) && !out.has(key(p))) out.set(key(p), i + 1);
-  }
-  return out;
 }
 
 const CUT = 160;

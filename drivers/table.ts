@@ -141,8 +141,9 @@ export interface FileProblem {
 export function parseTableFile(
   text: string,
   defaultVia: string | undefined,
-): { routes: Route[]; problems: FileProblem[] } {
+): { routes: Route[]; lines: number[]; problems: FileProblem[] } {
   const routes: Route[] = [];
+  const lineOf: number[] = []; // each route's line, for problems found later (config/tables.ts)
   const problems: FileProblem[] = [];
   // Per length, the line of each prefix seen, keyed by its index among those of its length.
   const seen = Array.from({ length: 33 }, () => new Map<number, number>());
@@ -189,11 +190,12 @@ export function parseTableFile(
     }
     seen[p.len].set(key, line);
     routes.push({ net: p.net, len: p.len, via });
+    lineOf.push(line);
   }
   if (routes.length === 0 && problems.length === 0) problems.push({ line: 0, message: "has no routes" });
   if (routes.length > MAX_ROUTES)
     problems.push({ line: 0, message: `has ${routes.length} routes; at most ${MAX_ROUTES} are allowed` });
-  return { routes, problems };
+  return { routes, lines: lineOf, problems };
 }
 
 /** Draws `count` distinct prefixes with `draw`, refusing those `bad` says; bounded attempts. */
